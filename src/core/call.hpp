@@ -1,0 +1,127 @@
+// The engine for one call: one thread, one epoll loop. It owns every
+// descriptor, timer and buffer; plugins reach it only through their
+// PluginContext.
+#pragma once
+
+#include "core/destination.hpp"
+#include "core/flow.hpp"
+#include "core/journal.hpp"
+#include "core/plugin.hpp"
+#include "core/shared_state.hpp"
+#include "core/timer_set.hpp"
+#include "core/unique_fd.hpp"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qrexec_proxy {
+
+struct ChainPlugin {
+  std::string name;
+  std::unique_ptr<Plugin> plugin;
+};
+
+enum class CallOutcome : std::uint8_t {
+  completed,    // the destination ran to its end; its status is the call's
+  refused,      // a plugin refused the call before the destination started
+  aborted,      // a plugin aborted the running call
+  source_gone,  // the caller went away mid-call
+  terminated,   // the proxy was told to stop (SIGTERM...)
+  failed,       // an internal error (the destination could not start, ...)
+};
+std::string_view to_string(CallOutcome outcome);
+
+struct CallResult {
+  CallOutcome outcome = CallOutcome::failed;
+  int exit_status = 125;
+  std::optional<int> destination_status;
+  std::string reason;  // why, for every outcome but completed
+  std::string plugin;  // the plugin that refused or aborted, if one did
+  FlowStats src2dst;
+  FlowStats dst2src;
+  Clock::duration duration{};
+};
+
+// The source side: descriptors we read the caller's bytes from and write
+// the destination's bytes to (stdin and stdout of the service).
+struct SourceEndpoint {
+  int input_fd = 0;
+  int output_fd = 1;
+};
+
+class Call {
+ public:
+  Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state);
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  // Runs the call to its end: admission, the destination `argv` (absolute
+  // path first) with `environment`, the data, and teardown. `signal_fd`
+  // (optional) is a signalfd whose signals terminate the call.
+  CallResult run(SourceEndpoint source, const std::vector<std::string>& argv,
+                 const std::vector<std::string>& environment, int signal_fd);
+
+ private:
+  class PluginHandle;
+  friend class PluginHandle;
+
+  bool admit(CallResult& result);
+  bool start(SourceEndpoint source, const std::vector<std::string>& argv,
+             const std::vector<std::string>& environment, int signal_fd, CallResult& result);
+  std::unique_ptr<ByteFifo> make_fifo(Direction direction, int input_fd, int output_fd);
+  bool watch(int fd, std::uint32_t events, std::uint64_t key);
+  void loop();
+  void dispatch(std::uint64_t key, std::uint32_t events);
+  void fire_due_timers();
+  void check_flows();
+  bool done() const;
+  void read_destination_stderr(bool flush);
+  void finish(CallResult& result);
+  void stop_destination();
+
+  // Requests from plugin `index`.
+  void plugin_abort(std::size_t index, std::string_view reason);
+  void plugin_cut(std::size_t index, Direction direction);
+  void plugin_wake(std::size_t index, Direction direction);
+  void plugin_pause(std::size_t index, Direction direction, bool paused);
+  void plugin_notify_drained(std::size_t index, Direction direction);
+  std::size_t stage_of(std::size_t index, Direction direction) const;
+  Flow* flow(Direction direction) { return flows_[index_of(direction)].get(); }
+
+  // Requests made during on_start, before the flows exist.
+  struct EarlyRequest {
+    std::size_t plugin;
+    Direction direction;
+    enum class Kind : std::uint8_t { cut, pause } kind;
+  };
+  void apply_early_requests();
+  std::vector<EarlyRequest> early_requests_;
+
+  CallInfo info_;
+  std::vector<ChainPlugin> plugins_;
+  std::vector<std::unique_ptr<PluginHandle>> handles_;
+  Journal& journal_;
+  SharedState& state_;
+  TimerSet timers_;
+
+  UniqueFd epoll_;
+  std::optional<Destination> destination_;
+  std::unique_ptr<Flow> flows_[2];
+  SourceEndpoint source_;
+  int source_input_flags_ = -1;
+  int source_output_flags_ = -1;
+  bool source_output_is_socket_ = false;
+  int signal_fd_ = -1;
+  std::string stderr_line_;
+
+  bool aborted_ = false;  // the call ends now; flows stop at the next check
+  CallOutcome end_outcome_ = CallOutcome::completed;
+  std::string end_reason_;
+  std::string end_plugin_;
+  Clock::time_point started_;
+};
+
+}  // namespace qrexec_proxy

@@ -1,0 +1,76 @@
+// Plugin options: each plugin declares its options once (name, type, default,
+// meaning); config values are checked against that at load, so a plugin only
+// ever reads values of the right type and range.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace qrexec_proxy {
+
+enum class OptionType : std::uint8_t {
+  integer,      // JSON integer
+  number,       // JSON number (seconds, rates)
+  boolean,      // JSON true/false
+  string,       // JSON string
+  choice,       // JSON string, one of OptionSpec::choices
+  string_list,  // JSON array of strings
+};
+std::string_view to_string(OptionType type);
+
+using OptionValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::string>>;
+
+struct OptionSpec {
+  std::string name;
+  OptionType type = OptionType::integer;
+  std::optional<OptionValue> default_value;  // none: the option is required
+  std::string meaning;
+  // For integer and number options: inclusive bounds.
+  std::optional<double> minimum;
+  std::optional<double> maximum;
+  // For choice options: the accepted strings.
+  std::vector<std::string> choices;
+  // For integer and number options: the value that switches the limit off
+  // (e.g. -1 = unlimited), allowed beside [minimum, maximum].
+  std::optional<double> off_value;
+};
+
+// Renders a value the way the config writes it: 10485760, 0.5, true, "str".
+std::string format_option_value(const OptionValue& value);
+
+// An instance's options, complete (defaults filled in) and validated.
+class PluginOptions {
+ public:
+  PluginOptions() = default;
+  explicit PluginOptions(std::map<std::string, OptionValue, std::less<>> values)
+      : values_(std::move(values)) {}
+
+  std::int64_t integer(std::string_view name) const;
+  double number(std::string_view name) const;
+  bool boolean(std::string_view name) const;
+  const std::string& string(std::string_view name) const;
+  const std::vector<std::string>& string_list(std::string_view name) const;
+  const std::map<std::string, OptionValue, std::less<>>& values() const { return values_; }
+
+ private:
+  const OptionValue& at(std::string_view name) const;
+  std::map<std::string, OptionValue, std::less<>> values_;
+};
+
+struct OptionError {
+  std::string option;  // empty when the error is about the whole object
+  std::string message;
+};
+
+// Checks `config` (a JSON object, or null for "no config") against `specs`.
+// Returns the options or the first problem found.
+std::variant<PluginOptions, OptionError> validate_options(const std::vector<OptionSpec>& specs,
+                                                          const nlohmann::json& config);
+
+}  // namespace qrexec_proxy

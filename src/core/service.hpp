@@ -1,0 +1,25 @@
+// The qrexec-proxy service, from argv and environment to exit status, and
+// the steps it shares with `qrexec-proxy-admin run`.
+#pragma once
+
+#include "core/call.hpp"
+#include "core/config.hpp"
+#include "core/journal.hpp"
+#include "core/settings.hpp"
+
+#include <string>
+#include <vector>
+
+namespace qrexec_proxy {
+
+// main() of the service. Reads argv[1] or QREXEC_SERVICE_ARGUMENT and
+// QREXEC_REMOTE_DOMAIN; writes nothing but proxied bytes.
+int run_service(int argc, char** argv);
+
+// Creates the chain's plugins, runs the call with `destination_argv` as the
+// destination, and writes the start and summary records.
+CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpoint source,
+                     const std::vector<std::string>& destination_argv, const Settings& settings,
+                     Journal& journal, int signal_fd);
+
+}  // namespace qrexec_proxy

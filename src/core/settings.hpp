@@ -1,0 +1,25 @@
+// Where the proxy finds its config, its destination client and its state.
+// Built-in defaults are the production paths (DESIGN.md section 3); the
+// QREXEC_PROXY_* environment variables override them for tests and local
+// runs only: qrexec-agent never passes them to a service.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace qrexec_proxy {
+
+struct Settings {
+  // Template-wide first, per-qube last: later locations replace chains.
+  std::vector<std::filesystem::path> config_dirs;
+  std::filesystem::path client;     // qrexec-client-vm
+  std::filesystem::path state_dir;  // runtime state (counters, locks)
+
+  static Settings defaults();
+  // defaults() with QREXEC_PROXY_CONFIG_DIR, QREXEC_PROXY_CLIENT and
+  // QREXEC_PROXY_STATE_DIR applied when set and non-empty.
+  static Settings from_environment();
+};
+
+}  // namespace qrexec_proxy

@@ -1,0 +1,285 @@
+// qrexec-client-vm emulator: the one stand-in for Qubes in the tests and
+// the demo. It behaves like `qrexec-client-vm TARGET SERVICE[+ARG]` run in
+// an emulated qube, with the facts of DESIGN.md section 2:
+//
+//  - qubes are directories: $QREXEC_EMU_ROOT/QUBE/rpc/NAME are the services
+//    of QUBE (like /etc/qubes-rpc/NAME); NAME+ARG is tried before NAME;
+//  - the calling qube is $QREXEC_EMU_QUBE (set for every service it runs,
+//    so a service that calls on is the right caller);
+//  - dom0 policy: $QREXEC_EMU_ROOT/policy, if present, holds v5-style lines
+//    "SERVICE ARGUMENT SOURCE TARGET allow|deny" (first match wins; '*'
+//    and '@anyvm' match anything; no match denies). Without the file every
+//    call to an existing qube is allowed. A refusal prints "Request refused"
+//    and exits 126, a missing service exits 127, like the real client;
+//  - the service runs with stdin, stdout and stderr on AF_UNIX socketpairs,
+//    QREXEC_REMOTE_DOMAIN = the caller, the argument in argv[1] (when not
+//    empty) and in QREXEC_SERVICE_ARGUMENT, QREXEC_SERVICE_FULL_NAME, and no
+//    other environment but PATH, the emulator's own variables and those
+//    named in $QREXEC_EMU_PASS_ENV (space separated);
+//  - its stdout reaches our stdout, its stderr our stderr (as qrexec sends
+//    a service's stderr to the caller), our stdin its stdin; end of stream
+//    is passed on with shutdown(); we exit with its status (128+N for a
+//    signal) once it has exited and its output is delivered.
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+[[noreturn]] void die(int status, const std::string& message) {
+  if (!message.empty()) std::fprintf(stderr, "%s\n", message.c_str());
+  std::exit(status);
+}
+
+bool is_qube_name(const std::string& name) {
+  if (name.empty() || name.size() > 31 || !std::isalpha(static_cast<unsigned char>(name[0])))
+    return false;
+  for (const char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
+bool directory_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+bool is_executable(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+         ::access(path.c_str(), X_OK) == 0;
+}
+
+bool matches(const std::string& pattern, const std::string& value) {
+  return pattern == "*" || pattern == "@anyvm" || pattern == value;
+}
+
+// True when the policy allows SOURCE to call SERVICE+ARG in TARGET.
+bool policy_allows(const std::string& root, const std::string& service, const std::string& argument,
+                   const std::string& source, const std::string& target) {
+  std::ifstream policy(root + "/policy");
+  if (!policy) return true;
+  std::string line;
+  while (std::getline(policy, line)) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    std::istringstream fields(line);
+    std::string rule_service, rule_argument, rule_source, rule_target, action;
+    if (!(fields >> rule_service >> rule_argument >> rule_source >> rule_target >> action))
+      continue;
+    const std::string wanted_argument = "+" + argument;
+    if (!matches(rule_service, service)) continue;
+    if (rule_argument != "*" && rule_argument != wanted_argument) continue;
+    if (!matches(rule_source, source) || !matches(rule_target, target)) continue;
+    return action == "allow";
+  }
+  return false;
+}
+
+struct Relay {
+  int from;
+  int to;
+  bool to_is_socket;
+  std::vector<char> buffer = std::vector<char>(64 * 1024);
+  std::size_t start = 0;
+  std::size_t end = 0;
+  bool eof = false;
+  bool closed = false;  // `to` is closed or gone
+
+  bool wants_read() const { return !eof && end == 0; }
+  bool wants_write() const { return !closed && start < end; }
+
+  void finish_output() {
+    if (closed) return;
+    closed = true;
+    if (to_is_socket)
+      ::shutdown(to, SHUT_WR);
+    else
+      ::close(to);
+  }
+
+  void read_some() {
+    const ssize_t got = ::read(from, buffer.data(), buffer.size());
+    if (got > 0) {
+      start = 0;
+      end = static_cast<std::size_t>(got);
+    } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+      eof = true;
+    }
+    if (eof && end == 0) finish_output();
+  }
+
+  void write_some() {
+    const ssize_t put = ::write(to, buffer.data() + start, end - start);
+    if (put > 0) {
+      start += static_cast<std::size_t>(put);
+      if (start == end) start = end = 0;
+    } else if (put < 0 && errno != EAGAIN && errno != EINTR) {
+      closed = true;  // receiver gone: drop what is left
+      start = end = 0;
+    }
+    if (eof && end == 0) finish_output();
+  }
+};
+
+bool is_socket(int fd) {
+  struct stat info {};
+  return ::fstat(fd, &info) == 0 && S_ISSOCK(info.st_mode);
+}
+
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  int first = 1;
+  while (first < argc && std::strncmp(argv[first], "--", 2) == 0) {
+    if (std::strcmp(argv[first], "--") == 0) {
+      ++first;
+      break;
+    }
+    ++first;  // --buffer-size=N and other options of the real client: accepted, unused
+  }
+  if (argc - first != 2) die(2, "usage: qrexec-client-vm [options] TARGET SERVICE[+ARG]");
+  const std::string target = argv[first];
+  const std::string call = argv[first + 1];
+  const std::string root = env_or_empty("QREXEC_EMU_ROOT");
+  const std::string source = env_or_empty("QREXEC_EMU_QUBE");
+  if (root.empty() || source.empty())
+    die(125, "qrexec-client-vm emulator: QREXEC_EMU_ROOT and QREXEC_EMU_QUBE must be set");
+
+  const auto plus = call.find('+');
+  const std::string service = call.substr(0, plus);
+  const std::string argument = plus == std::string::npos ? "" : call.substr(plus + 1);
+
+  if (!is_qube_name(target) || !directory_exists(root + "/" + target) ||
+      !policy_allows(root, service, argument, source, target))
+    die(126, "Request refused");
+
+  std::string program = root + "/" + target + "/rpc/" + call;
+  if (plus == std::string::npos || !is_executable(program))
+    program = root + "/" + target + "/rpc/" + service;
+  if (!is_executable(program)) die(127, "");
+
+  std::vector<std::string> environment = {
+      "PATH=" + env_or_empty("PATH"),
+      "QREXEC_REMOTE_DOMAIN=" + source,
+      "QREXEC_SERVICE_ARGUMENT=" + argument,
+      "QREXEC_SERVICE_FULL_NAME=" + call,
+      "QREXEC_EMU_ROOT=" + root,
+      "QREXEC_EMU_QUBE=" + target,
+  };
+  const std::string pass = env_or_empty("QREXEC_EMU_PASS_ENV");
+  if (!pass.empty()) environment.push_back("QREXEC_EMU_PASS_ENV=" + pass);
+  std::istringstream names(pass);
+  for (std::string name; names >> name;)
+    if (const char* value = std::getenv(name.c_str())) environment.push_back(name + "=" + value);
+
+  int in[2], out[2], err[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0 ||
+      ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) != 0 ||
+      ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, err) != 0)
+    die(125, "socketpair failed");
+
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, in[1], 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  posix_spawnattr_t attributes;
+  ::posix_spawnattr_init(&attributes);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  ::posix_spawnattr_setsigdefault(&attributes, &defaults);
+  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> child_argv = {program.data()};
+  std::string argument_copy = argument;
+  if (!argument_copy.empty()) child_argv.push_back(argument_copy.data());
+  child_argv.push_back(nullptr);
+  std::vector<char*> child_env;
+  for (auto& variable : environment) child_env.push_back(variable.data());
+  child_env.push_back(nullptr);
+
+  pid_t pid = -1;
+  if (::posix_spawn(&pid, program.c_str(), &actions, &attributes, child_argv.data(),
+                    child_env.data()) != 0)
+    die(127, "");
+  ::close(in[1]);
+  ::close(out[1]);
+  ::close(err[1]);
+
+  for (const int fd : {0, 1, 2, in[0], out[0], err[0]}) set_nonblocking(fd);
+  Relay relays[] = {
+      {0, in[0], true},
+      {out[0], 1, is_socket(1)},
+      {err[0], 2, is_socket(2)},
+  };
+
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  int status = 0;
+  bool exited = false;
+  while (true) {
+    if (!exited && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    // qrexec ends the call when the service has exited and its output is out.
+    if (exited && relays[1].eof && relays[1].end == 0 && relays[2].eof && relays[2].end == 0) break;
+    pollfd fds[7];
+    int count = 0;
+    int index[7];
+    if (!exited && pidfd >= 0) {
+      fds[count] = {pidfd, POLLIN, 0};
+      index[count++] = -1;
+    }
+    for (int r = 0; r < 3; ++r) {
+      if (relays[r].wants_read()) {
+        fds[count] = {relays[r].from, POLLIN, 0};
+        index[count++] = r;
+      } else if (relays[r].wants_write()) {
+        fds[count] = {relays[r].to, POLLOUT, 0};
+        index[count++] = r + 3;
+      } else if (!relays[r].eof && relays[r].closed) {
+        fds[count] = {relays[r].from, POLLIN, 0};  // discard what a gone receiver will not take
+        index[count++] = r;
+      }
+    }
+    ::poll(fds, static_cast<nfds_t>(count), pidfd >= 0 ? -1 : 50);
+    for (int i = 0; i < count; ++i) {
+      if (fds[i].revents == 0 || index[i] < 0) continue;
+      Relay& relay = relays[index[i] % 3];
+      if (index[i] < 3) {
+        relay.read_some();
+        if (relay.closed) relay.start = relay.end = 0;
+      } else {
+        relay.write_some();
+      }
+    }
+  }
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return WEXITSTATUS(status);
+}
