@@ -1,0 +1,16 @@
+// The plugins' documentation, rendered from the registry: one source for
+// the README's plugin reference and `qrexec-proxy-admin plugins`.
+#pragma once
+
+#include "core/registry.hpp"
+
+#include <string>
+
+namespace qrexec_proxy {
+
+// "integer, default -1" / "number, required" / "choice of a, b; default \"a\"".
+std::string describe_option_type(const OptionSpec& option);
+// Markdown: a section per plugin, for the README between its markers.
+std::string plugin_reference_markdown(const PluginRegistry& registry);
+
+}  // namespace qrexec_proxy

@@ -1,0 +1,147 @@
+// The engine end to end: bulk data, half-close, one-way chains, byte
+// limits, destination arguments and exit statuses, and the journal.
+#include "support/emulation.hpp"
+#include "support/journal_query.hpp"
+
+#include <gtest/gtest.h>
+
+namespace qrexec_proxy::test {
+namespace {
+
+constexpr const char* kChains = R"({
+  "pass": {"plugins": ["pass"]},
+  "none": {"plugins": []},
+  "one-way": {"plugins": ["stop_dst"]},
+  "reverse": {"plugins": ["stop_src"]},
+  "limits": {"plugins": ["byte_limit"], "config": {"0": {"src2dst_limit": 1000, "dst2src_limit": 500}}},
+  "zero": {"plugins": ["byte_limit"], "config": {"byte_limit": {"src2dst_limit": 0}}},
+  "twice": {"plugins": ["byte_limit", "pass", "byte_limit"],
+            "config": {"0": {"src2dst_limit": 300}, "2": {"src2dst_limit": 200}}}
+})";
+
+class Engine : public ::testing::Test {
+ protected:
+  Engine() { emulation.write_config(kChains); }
+  ProcessResult call(const std::string& argument, const std::string& input = "") {
+    ProcessOptions options;
+    options.input = input;
+    options.timeout = std::chrono::seconds(120);
+    return emulation.call("qrexec-proxy+" + argument, options);
+  }
+  Emulation emulation;
+};
+
+TEST_F(Engine, MovesRandomBytesExactlyBothWaysAtOnce) {
+  const std::string data = random_bytes(64 * 1024 * 1024);
+  for (const char* chain : {"pass", "none"}) {
+    SCOPED_TRACE(chain);
+    const ProcessResult result = call(std::string(chain) + "+dst+qrexec-mirror", data);
+    EXPECT_EQ(result.exit_status, 0);
+    EXPECT_EQ(result.out.size(), data.size());
+    EXPECT_TRUE(result.out == data) << "the mirrored bytes differ";
+    EXPECT_EQ(result.err, "");
+  }
+}
+
+TEST_F(Engine, HalfCloseLetsTheOtherDirectionGoOn) {
+  // test.Count answers only after the end of its input.
+  const ProcessResult result = call("pass+dst+test.Count", std::string(12345, 'a'));
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "12345\n");
+}
+
+TEST_F(Engine, OneWayLeaksNotOneByteBack) {
+  const std::string data = random_bytes(1024 * 1024);
+  // A mirror tries as hard as a destination can to send bytes back.
+  emulation.add_service("dst", "test.Tee",
+                        "#!/bin/sh\nexec tee \"$QREXEC_EMU_ROOT/dst/out/tee\"\n");
+  const ProcessResult result = call("one-way+dst+test.Tee", data);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, "");
+  EXPECT_TRUE(read_file(emulation.output("tee")) == data)
+      << "the destination did not get every byte";
+}
+
+TEST_F(Engine, ReverseOneWayLeaksNotOneByteForward) {
+  const ProcessResult result = call("reverse+dst+test.Reply+reverse", random_bytes(100000));
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(read_file(emulation.output("reverse")), "");
+  EXPECT_EQ(result.out, "a reply that must not reach the source\n");
+}
+
+TEST_F(Engine, ByteLimitsAreExactToTheByte) {
+  EXPECT_EQ(call("limits+dst+test.Count", std::string(5000, 'a')).out, "1000\n");
+  EXPECT_EQ(call("limits+dst+test.Count", std::string(1000, 'a')).out, "1000\n");
+  EXPECT_EQ(call("limits+dst+test.Count", std::string(999, 'a')).out, "999\n");
+  EXPECT_EQ(call("limits+dst+test.Emit+100000").out, std::string(500, 'x'));
+  EXPECT_EQ(call("limits+dst+test.Emit+500").out, std::string(500, 'x'));
+  EXPECT_EQ(call("zero+dst+test.Count", std::string(5000, 'a')).out, "0\n");
+  // Two limits in one chain: the smaller one wins.
+  EXPECT_EQ(call("twice+dst+test.Count", std::string(5000, 'a')).out, "200\n");
+}
+
+TEST_F(Engine, TheDestinationServiceGetsItsOwnArgument) {
+  ProcessResult result = call("pass+dst+test.Args+some.arg");
+  EXPECT_EQ(result.out,
+            "argc=1\nargv1=some.arg\nargument=some.arg\nremote=proxy\nfull=test.Args+some.arg\n");
+  result = call("pass+dst+test.Args+a+b");
+  EXPECT_EQ(result.out, "argc=1\nargv1=a+b\nargument=a+b\nremote=proxy\nfull=test.Args+a+b\n");
+  result = call("pass+dst+test.Args");
+  EXPECT_EQ(result.out, "argc=0\nargv1=\nargument=\nremote=proxy\nfull=test.Args\n");
+}
+
+TEST_F(Engine, TheDestinationsExitStatusReachesTheCaller) {
+  for (const int status : {0, 1, 3, 42, 125, 127}) {
+    const ProcessResult result = call("pass+dst+test.Exit+" + std::to_string(status), "x");
+    EXPECT_EQ(result.exit_status, status);
+    EXPECT_EQ(result.err, "");
+  }
+}
+
+TEST_F(Engine, RefusalAndMissingServiceOfTheDestinationReachTheCaller) {
+  emulation.write_policy("qrexec-mirror * proxy dst deny\n* * @anyvm @anyvm allow\n");
+  ProcessResult result = call("pass+dst+qrexec-mirror", "x");
+  EXPECT_EQ(result.exit_status, 126);
+  EXPECT_EQ(result.err, "");
+  result = call("pass+dst+test.NoSuchService", "x");
+  EXPECT_EQ(result.exit_status, 127);
+  EXPECT_EQ(result.err, "");
+  result = call("pass+nosuchqube+qrexec-mirror", "x");
+  EXPECT_EQ(result.exit_status, 126);
+}
+
+TEST_F(Engine, TheDestinationsStderrGoesToTheJournalNotTheCaller) {
+  ASSERT_TRUE(journal_running());
+  const ProcessResult result = call("pass+dst+test.Stderr", "ping\n");
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "ping\n");
+  EXPECT_EQ(result.err, "");
+  const auto records =
+      journal_records({"SOURCE=" + emulation.source(), "EVENT=destination-stderr"});
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(field(records[0], "MESSAGE"), "destination: a line from the destination's stderr");
+}
+
+TEST_F(Engine, EveryCallEndsWithOneSummaryRecord) {
+  ASSERT_TRUE(journal_running());
+  const ProcessResult result = call("limits+dst+qrexec-mirror", std::string(3000, 'a'));
+  EXPECT_EQ(result.out, std::string(500, 'a'));
+  const auto records = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(records.size(), 1u);
+  const auto& summary = records[0];
+  EXPECT_EQ(field(summary, "OUTCOME"), "completed");
+  EXPECT_EQ(field(summary, "EXIT_STATUS"), "0");
+  EXPECT_EQ(field(summary, "CHAIN"), "limits");
+  EXPECT_EQ(field(summary, "TARGET"), "dst");
+  EXPECT_EQ(field(summary, "SERVICE"), "qrexec-mirror");
+  EXPECT_EQ(field(summary, "SRC2DST_RECEIVED"), "3000");
+  EXPECT_EQ(field(summary, "SRC2DST_BYTES"), "1000");
+  EXPECT_EQ(field(summary, "SRC2DST_DROPPED"), "2000");
+  EXPECT_EQ(field(summary, "DST2SRC_RECEIVED"), "1000");
+  EXPECT_EQ(field(summary, "DST2SRC_BYTES"), "500");
+  EXPECT_FALSE(field(summary, "DURATION_US").empty());
+}
+
+}  // namespace
+}  // namespace qrexec_proxy::test

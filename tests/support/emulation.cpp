@@ -1,0 +1,109 @@
+#include "support/emulation.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include <sys/stat.h>
+
+namespace qrexec_proxy::test {
+namespace fs = std::filesystem;
+
+fs::path install_root() {
+  if (const char* root = std::getenv("QREXEC_PROXY_TEST_INSTALL_ROOT"); root && *root) return root;
+  return QREXEC_PROXY_TEST_STAGE;
+}
+
+fs::path installed_service() {
+  const fs::path link = install_root() / "etc/qubes-rpc/qrexec-proxy";
+  const fs::path target = fs::read_symlink(link);  // absolute, as installed
+  return install_root() / target.relative_path();
+}
+
+fs::path emulator_path() {
+  return QREXEC_PROXY_TEST_EMULATOR;
+}
+
+Emulation::Emulation() : source_("src-" + random_suffix(8)) {
+  add_qube(source_);
+  add_qube("proxy");
+  add_qube("dst");
+  fs::create_directories(dir_ / "dst" / "out");
+  fs::create_directories(config_dir());
+  fs::create_symlink(installed_service(), dir_ / "proxy" / "rpc" / "qrexec-proxy");
+  for (const auto& entry : fs::directory_iterator(QREXEC_PROXY_TEST_SERVICES)) {
+    const fs::path target = dir_ / "dst" / "rpc" / entry.path().filename();
+    fs::copy_file(entry.path(), target);
+    fs::permissions(target, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  }
+}
+
+void Emulation::add_qube(const std::string& qube) {
+  fs::create_directories(dir_ / qube / "rpc");
+}
+
+void Emulation::write_config(const std::string& json) {
+  write_file(config_dir() / "config.json", json);
+}
+
+void Emulation::use_installed_config() {
+  fs::copy_file(install_root() / "etc/qubes-qrexec-proxy/config.json", config_dir() / "config.json",
+                fs::copy_options::overwrite_existing);
+}
+
+void Emulation::add_service(const std::string& qube, const std::string& name,
+                            const std::string& script) {
+  const fs::path path = dir_ / qube / "rpc" / name;
+  write_file(path, script);
+  fs::permissions(path, fs::perms::owner_all);
+}
+
+void Emulation::write_policy(const std::string& policy) {
+  write_file(dir_ / "policy", policy);
+}
+
+std::vector<std::string> Emulation::environment(const std::string& qube) const {
+  return environment_with({
+      "QREXEC_EMU_ROOT=" + root().string(),
+      "QREXEC_EMU_QUBE=" + qube,
+      // Test overrides reach the proxy only because the emulator is told to
+      // pass them; a real qrexec-agent never would.
+      "QREXEC_EMU_PASS_ENV=QREXEC_PROXY_CONFIG_DIR QREXEC_PROXY_CLIENT QREXEC_PROXY_STATE_DIR "
+      "ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS",
+      "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
+      "QREXEC_PROXY_CLIENT=" + emulator_path().string(),
+      "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+  });
+}
+
+ProcessResult Emulation::call(const std::string& argument, ProcessOptions options) const {
+  options.environment = environment(source_);
+  return run_process({emulator_path().string(), "proxy", argument}, options);
+}
+
+ProcessResult Emulation::run_service_as_agent(const std::string& argument, ProcessOptions options,
+                                              bool pass_argv) const {
+  std::vector<std::string> overrides = {
+      "QREXEC_REMOTE_DOMAIN=" + source_,
+      "QREXEC_SERVICE_ARGUMENT=" + argument,
+      "QREXEC_SERVICE_FULL_NAME=qrexec-proxy+" + argument,
+      "QREXEC_EMU_ROOT=" + root().string(),
+      "QREXEC_EMU_QUBE=proxy",
+      "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
+      "QREXEC_PROXY_CLIENT=" + emulator_path().string(),
+      "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+  };
+  // The test's own entries replace the agent's.
+  for (const auto& extra : options.environment) {
+    const std::string name = extra.substr(0, extra.find('='));
+    std::erase_if(overrides,
+                  [&](const std::string& entry) { return entry.starts_with(name + "="); });
+    overrides.push_back(extra);
+  }
+  options.environment = environment_with(overrides);
+  options.sockets = true;
+  std::vector<std::string> argv = {installed_service().string()};
+  if (pass_argv && !argument.empty()) argv.push_back(argument);
+  return run_process(argv, options);
+}
+
+}  // namespace qrexec_proxy::test

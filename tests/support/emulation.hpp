@@ -1,0 +1,61 @@
+// A local qrexec emulation for end-to-end tests: qubes as directories, the
+// qrexec-client-vm emulator, and the installed proxy service in the proxy
+// qube. Calls are made as a source qube makes them:
+//   qrexec-client-vm proxy qrexec-proxy+CHAIN+DST+SERVICE
+#pragma once
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace qrexec_proxy::test {
+
+// Where `cmake --install` put the project for the tests (a DESTDIR stage,
+// or "/" with QREXEC_PROXY_TEST_INSTALL_ROOT=/ to test a real install).
+std::filesystem::path install_root();
+// The installed service binary, found through /etc/qubes-rpc/qrexec-proxy.
+std::filesystem::path installed_service();
+std::filesystem::path emulator_path();
+
+class Emulation {
+ public:
+  // A source qube with a fresh random name (so journal records of one test
+  // are told apart), the proxy qube "proxy" and the destination "dst" with
+  // the test services of tests/e2e/services.
+  Emulation();
+
+  const std::string& source() const { return source_; }
+  const std::filesystem::path& root() const { return dir_.path(); }
+  std::filesystem::path config_dir() const { return dir_ / "proxy-config"; }
+  std::filesystem::path state_dir() const { return dir_ / "proxy-state"; }
+  // Where test services write what they received: dst/out/NAME.
+  std::filesystem::path output(const std::string& name) const {
+    return dir_ / "dst" / "out" / name;
+  }
+
+  // The proxy's config.json (QREXEC_PROXY_CONFIG_DIR points here).
+  void write_config(const std::string& json);
+  // The installed default config.json.
+  void use_installed_config();
+  void add_service(const std::string& qube, const std::string& name, const std::string& script);
+  void add_qube(const std::string& qube);
+  void write_policy(const std::string& policy);
+
+  // Environment of a program run in `qube` of this emulation.
+  std::vector<std::string> environment(const std::string& qube) const;
+  // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
+  ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
+  // Runs the installed service directly, the way qrexec-agent runs it
+  // (socketpairs, QREXEC_* environment), with `argv1` as argv[1] if given.
+  ProcessResult run_service_as_agent(const std::string& argument, ProcessOptions options = {},
+                                     bool pass_argv = true) const;
+
+ private:
+  TempDir dir_;
+  std::string source_;
+};
+
+}  // namespace qrexec_proxy::test

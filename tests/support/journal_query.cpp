@@ -1,0 +1,45 @@
+#include "support/journal_query.hpp"
+
+#include "support/process.hpp"
+
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+namespace qrexec_proxy::test {
+
+bool journal_running() {
+  return std::filesystem::exists("/run/systemd/journal/socket");
+}
+
+std::vector<nlohmann::json> journal_records(const std::vector<std::string>& matches,
+                                            std::size_t at_least, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::vector<nlohmann::json> records;
+  while (true) {
+    std::vector<std::string> argv = {"/usr/bin/journalctl", "--no-pager", "-o", "json",
+                                     "SYSLOG_IDENTIFIER=qrexec-proxy"};
+    argv.insert(argv.end(), matches.begin(), matches.end());
+    const ProcessResult result = run_process(argv);
+    records.clear();
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+    if (records.size() >= at_least || std::chrono::steady_clock::now() >= deadline) return records;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+std::string field(const nlohmann::json& record, const std::string& name) {
+  const auto it = record.find(name);
+  if (it == record.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_array()) {
+    std::string bytes;
+    for (const auto& byte : *it) bytes.push_back(static_cast<char>(byte.get<int>()));
+    return bytes;
+  }
+  return it->dump();
+}
+
+}  // namespace qrexec_proxy::test

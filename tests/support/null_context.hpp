@@ -1,0 +1,62 @@
+// A PluginContext for unit tests of plugins and flows: it records what a
+// plugin asked for instead of acting on a call.
+#pragma once
+
+#include "core/plugin.hpp"
+#include "core/shared_state.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qrexec_proxy::test {
+
+class NullContext final : public PluginContext {
+ public:
+  struct Record {
+    Priority priority;
+    std::string message;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+
+  NullContext() : state_("/nonexistent/qrexec-proxy-test-state") {}
+
+  const CallInfo& call() const override { return info; }
+  Clock::time_point now() const override { return now_value; }
+  TimerId start_timer(Clock::duration delay) override {
+    timers.push_back({++last_timer, now_value + delay});
+    return last_timer;
+  }
+  void cancel_timer(TimerId id) override {
+    std::erase_if(timers, [id](const auto& t) { return t.first == id; });
+  }
+  void log(Priority priority, std::string_view message, std::span<const LogField> fields) override {
+    Record record{priority, std::string(message), {}};
+    for (const auto& field : fields) record.fields.emplace_back(field.name, field.value);
+    records.push_back(std::move(record));
+  }
+  void abort(std::string_view reason) override { aborted = std::string(reason); }
+  void cut(Direction direction) override { cuts.push_back(direction); }
+  void wake(Direction direction) override { wakes.push_back(direction); }
+  void pause_input(Direction direction, bool pause) override {
+    paused[index_of(direction)] = pause;
+  }
+  void notify_when_drained(Direction direction) override { drained_requests.push_back(direction); }
+  SharedState& shared_state() override { return state_; }
+
+  CallInfo info{"chain", "src", "dst", "test.Service"};
+  Clock::time_point now_value{};
+  TimerId last_timer = 0;
+  std::vector<std::pair<TimerId, Clock::time_point>> timers;
+  std::vector<Record> records;
+  std::optional<std::string> aborted;
+  std::vector<Direction> cuts;
+  std::vector<Direction> wakes;
+  bool paused[2] = {false, false};
+  std::vector<Direction> drained_requests;
+
+ private:
+  SharedState state_;
+};
+
+}  // namespace qrexec_proxy::test
