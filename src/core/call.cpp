@@ -102,8 +102,14 @@ class Call::PluginHandle final : public PluginContext {
       if (count < all.size()) all[count++] = field;
     call_.journal_.send(priority, journal_event::plugin, message, {all.data(), count});
   }
-  void abort(std::string_view reason) override { call_.plugin_abort(index_, reason); }
-  void cut(Direction direction) override { call_.plugin_cut(index_, direction); }
+  void abort(std::string_view reason) override {
+    if (audit_mode()) return audit("abort", "abort the call (" + std::string(reason) + ")");
+    call_.plugin_abort(index_, reason);
+  }
+  void cut(Direction direction) override {
+    if (audit_mode()) return audit("cut", "cut " + std::string(to_string(direction)));
+    call_.plugin_cut(index_, direction);
+  }
   void wake(Direction direction) override { call_.plugin_wake(index_, direction); }
   void pause_input(Direction direction, bool paused) override {
     call_.plugin_pause(index_, direction, paused);
@@ -112,6 +118,13 @@ class Call::PluginHandle final : public PluginContext {
     call_.plugin_notify_drained(index_, direction);
   }
   SharedState& shared_state() override { return call_.state_; }
+  bool audit_mode() const override { return call_.plugins_[index_].audit; }
+  void audit(std::string_view action, std::string_view what) override {
+    const std::string& name = call_.plugins_[index_].name;
+    const LogField fields[] = {{"PLUGIN", name}, {"ACTION", action}};
+    call_.journal_.send(Priority::notice, journal_event::audit,
+                        "audit: " + name + " would " + std::string(what), fields);
+  }
 
  private:
   Call& call_;
@@ -193,6 +206,10 @@ bool Call::admit(CallResult& result) {
       return false;
     }
     if (admission.kind() == Admission::Kind::admit) continue;
+    if (plugins_[i].audit) {
+      handles_[i]->audit("refuse", "refuse the call (" + admission.reason() + ")");
+      continue;
+    }
     result.outcome =
         admission.kind() == Admission::Kind::refuse ? CallOutcome::refused : CallOutcome::failed;
     result.reason = admission.reason();
@@ -256,11 +273,13 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   std::vector<FlowStage> forward, backward;
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     forward.push_back({plugins_[i].plugin.get(), handles_[i].get(),
-                       plugins_[i].plugin->needs(Direction::src2dst).reads_bytes});
+                       plugins_[i].plugin->needs(Direction::src2dst).reads_bytes,
+                       plugins_[i].audit});
   }
   for (std::size_t i = plugins_.size(); i-- > 0;) {
     backward.push_back({plugins_[i].plugin.get(), handles_[i].get(),
-                        plugins_[i].plugin->needs(Direction::dst2src).reads_bytes});
+                        plugins_[i].plugin->needs(Direction::dst2src).reads_bytes,
+                        plugins_[i].audit});
   }
   auto forward_fifo = make_fifo(Direction::src2dst, source.input_fd, destination_->stdin_fd());
   auto backward_fifo = make_fifo(Direction::dst2src, destination_->stdout_fd(), source.output_fd);

@@ -21,6 +21,7 @@ namespace qrexec_proxy {
 struct ChainPlugin {
   std::string name;
   std::unique_ptr<Plugin> plugin;
+  bool audit = false;  // the common option "mode": "audit"
 };
 
 enum class CallOutcome : std::uint8_t {

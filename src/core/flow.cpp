@@ -16,6 +16,7 @@ Flow::Flow(Direction direction, std::unique_ptr<ByteFifo> fifo, std::vector<Flow
       limit_(stages_.size(), kNoLimit),
       ended_(stages_.size(), false),
       is_cut_(stages_.size(), false),
+      passes_all_(stages_.size(), false),
       pausing_(stages_.size(), false),
       wants_drained_(stages_.size(), false) {}
 
@@ -181,6 +182,11 @@ bool Flow::offer(std::size_t stage, const bool& aborted) {
   while (!aborted) {
     const std::uint64_t available = std::min(upstream(stage), limit_[stage]);
     const bool stream_done = upstream_ended(stage);
+    if (passes_all_[stage] && position_[stage] < available) {
+      // An audited cut: the rest would have been dropped here; it passes.
+      position_[stage] = available;
+      progress = true;
+    }
     if (is_cut_[stage]) {
       // Whatever reaches a cut stage is dropped; the fifo discards it once
       // the receiver is done.
@@ -204,6 +210,12 @@ bool Flow::offer(std::size_t stage, const bool& aborted) {
     const Verdict verdict = current.plugin->on_data(*current.context, view);
     if (aborted) return true;
     const std::uint64_t count = std::min(verdict.count(), pending);
+    if (current.audit && verdict.kind() != Verdict::Kind::pass) {
+      if (verdict.kind() == Verdict::Kind::drop && count == 0) return progress;
+      audit_verdict(stage, verdict, count);
+      progress = true;
+      continue;
+    }
     switch (verdict.kind()) {
       case Verdict::Kind::pass:
         if (count == 0) return progress;
@@ -226,6 +238,18 @@ bool Flow::offer(std::size_t stage, const bool& aborted) {
     progress = true;
   }
   return progress;
+}
+
+void Flow::audit_verdict(std::size_t stage, const Verdict& verdict, std::uint64_t count) {
+  FlowStage& current = stages_[stage];
+  const std::string direction(to_string(direction_));
+  if (verdict.kind() == Verdict::Kind::drop) {
+    current.context->audit("drop", "drop " + std::to_string(count) + " bytes in " + direction);
+    position_[stage] += count;
+  } else {
+    current.context->audit("cut", "cut " + direction);
+    passes_all_[stage] = true;
+  }
 }
 
 bool Flow::run_stages(const bool& aborted) {

@@ -28,6 +28,8 @@ struct FlowStage {
   Plugin* plugin = nullptr;
   PluginContext* context = nullptr;
   bool reads_bytes = false;
+  // "mode": "audit": drops and cuts are reported, not done.
+  bool audit = false;
 };
 
 struct FlowStats {
@@ -89,6 +91,7 @@ class Flow {
   bool run_stages(const bool& aborted);
   bool offer(std::size_t stage, const bool& aborted);
   void apply_drop(std::size_t stage, std::uint64_t count);
+  void audit_verdict(std::size_t stage, const Verdict& verdict, std::uint64_t count);
   bool read_input();
   bool write_output();
   bool end_output();
@@ -107,6 +110,7 @@ class Flow {
   std::vector<std::uint64_t> limit_;     // per stage: offered at most up to here (cuts)
   std::vector<bool> ended_;              // per stage: end of stream passed it
   std::vector<bool> is_cut_;             // per stage: cut here, drops what reaches it
+  std::vector<bool> passes_all_;         // per stage: audited a cut, passes the rest unseen
   std::vector<bool> pausing_;            // per stage: asked to pause input
   std::vector<bool> wants_drained_;
   std::uint64_t output_limit_ = kNoLimit;

@@ -23,6 +23,7 @@ inline constexpr std::string_view start = "start";
 inline constexpr std::string_view refused = "refused";
 inline constexpr std::string_view error = "error";
 inline constexpr std::string_view plugin = "plugin";
+inline constexpr std::string_view audit = "audit";
 inline constexpr std::string_view destination_stderr = "destination-stderr";
 inline constexpr std::string_view summary = "summary";
 }  // namespace journal_event

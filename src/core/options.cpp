@@ -156,8 +156,28 @@ bool PluginOptions::boolean(std::string_view name) const {
 const std::string& PluginOptions::string(std::string_view name) const {
   return std::get<std::string>(at(name));
 }
+bool PluginOptions::audit() const {
+  const auto it = values_.find(kModeOption);
+  return it != values_.end() && std::get<std::string>(it->second) == "audit";
+}
+
 const std::vector<std::string>& PluginOptions::string_list(std::string_view name) const {
   return std::get<std::vector<std::string>>(at(name));
+}
+
+const std::vector<OptionSpec>& common_option_specs() {
+  static const std::vector<OptionSpec> specs = [] {
+    OptionSpec mode;
+    mode.name = std::string(kModeOption);
+    mode.type = OptionType::choice;
+    mode.default_value = std::string("enforce");
+    mode.choices = {"enforce", "audit"};
+    mode.meaning =
+        "enforce: the plugin acts. audit: the plugin's refusals, aborts, cuts and drops are logged "
+        "(EVENT=audit) instead of done, and the traffic passes.";
+    return std::vector<OptionSpec>{mode};
+  }();
+  return specs;
 }
 
 std::variant<PluginOptions, OptionError> validate_options(const std::vector<OptionSpec>& specs,
@@ -170,12 +190,16 @@ std::variant<PluginOptions, OptionError> validate_options(const std::vector<Opti
       const OptionSpec* spec = nullptr;
       for (const auto& candidate : specs)
         if (candidate.name == key) spec = &candidate;
+      for (const auto& candidate : common_option_specs())
+        if (spec == nullptr && candidate.name == key) spec = &candidate;
       if (spec == nullptr) return OptionError{key, "unknown option"};
       auto converted = convert(*spec, value);
       if (auto* message = std::get_if<std::string>(&converted)) return OptionError{key, *message};
       values.emplace(key, std::move(std::get<OptionValue>(converted)));
     }
   }
+  for (const auto& spec : common_option_specs())
+    if (!values.contains(spec.name)) values.emplace(spec.name, *spec.default_value);
   for (const auto& spec : specs) {
     if (values.contains(spec.name)) continue;
     if (!spec.default_value) return OptionError{spec.name, "required option is missing"};

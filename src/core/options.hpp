@@ -56,6 +56,8 @@ class PluginOptions {
   bool boolean(std::string_view name) const;
   const std::string& string(std::string_view name) const;
   const std::vector<std::string>& string_list(std::string_view name) const;
+  // The common "mode" option is "audit".
+  bool audit() const;
   const std::map<std::string, OptionValue, std::less<>>& values() const { return values_; }
 
  private:
@@ -68,8 +70,14 @@ struct OptionError {
   std::string message;
 };
 
-// Checks `config` (a JSON object, or null for "no config") against `specs`.
-// Returns the options or the first problem found.
+// Options every plugin accepts besides its own, handled by the engine.
+// "mode": "enforce" (default) or "audit" (log what would be done, let the
+// traffic pass).
+const std::vector<OptionSpec>& common_option_specs();
+inline constexpr std::string_view kModeOption = "mode";
+
+// Checks `config` (a JSON object, or null for "no config") against `specs`
+// and the common options. Returns the options or the first problem found.
 std::variant<PluginOptions, OptionError> validate_options(const std::vector<OptionSpec>& specs,
                                                           const nlohmann::json& config);
 

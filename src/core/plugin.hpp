@@ -144,6 +144,14 @@ class PluginContext {
   // Cross-process state shared by all calls of this proxy qube.
   virtual SharedState& shared_state() = 0;
 
+  // True when this plugin runs with "mode": "audit". The engine already
+  // turns refusals, aborts, cuts and drops into audit records; a plugin
+  // whose enforcement is something else (delaying bytes) asks here, logs
+  // with audit() what it would have done, and lets the bytes pass.
+  virtual bool audit_mode() const = 0;
+  // An audit record (EVENT=audit) saying what the plugin would have done.
+  virtual void audit(std::string_view action, std::string_view what) = 0;
+
  protected:
   ~PluginContext() = default;
 };

@@ -15,7 +15,12 @@ std::string describe_option_type(const OptionSpec& option) {
 }
 
 std::string plugin_reference_markdown(const PluginRegistry& registry) {
-  std::string text;
+  std::string text =
+      "### Options every plugin takes\n\n| option | type | meaning |\n| --- | --- | --- |\n";
+  for (const auto& option : common_option_specs())
+    text += "| `" + option.name + "` | " + describe_option_type(option) + " | " + option.meaning +
+            " |\n";
+  text += "\n";
   for (const PluginDescriptor* plugin : registry.all()) {
     text +=
         "### " + plugin->name + "\n\n" + plugin->summary + "\n\n" + plugin->description + "\n\n";

@@ -113,7 +113,8 @@ CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpo
                      Journal& journal, int signal_fd) {
   std::vector<ChainPlugin> plugins;
   for (const auto& config : chain.plugins)
-    plugins.push_back({config.name, config.descriptor->create(config.options)});
+    plugins.push_back(
+        {config.name, config.descriptor->create(config.options), config.options.audit()});
   journal.send(Priority::info, journal_event::start,
                "call " + escape_for_log(info.source) + " -> " + escape_for_log(info.target) + " " +
                    escape_for_log(info.service) + " via " + escape_for_log(info.chain));

@@ -166,3 +166,25 @@ TEST(Config, ReportsEveryBrokenFile) {
 
 }  // namespace
 }  // namespace qrexec_proxy
+
+namespace qrexec_proxy {
+namespace {
+
+TEST(Config, EveryPluginTakesTheModeOption) {
+  const Config config = parse_config_text(
+      R"({"c": {"plugins": ["pass", "byte_limit"], "config": {"1": {"mode": "audit", "src2dst_limit": 3}}}})",
+      "config.json", PluginRegistry::builtin());
+  ASSERT_TRUE(config.valid()) << config.problems.front().format();
+  EXPECT_FALSE(config.find("c")->plugins[0].options.audit());
+  EXPECT_TRUE(config.find("c")->plugins[1].options.audit());
+  const Config bad =
+      parse_config_text(R"({"c": {"plugins": ["pass"], "config": {"pass": {"mode": "watch"}}}})",
+                        "config.json", PluginRegistry::builtin());
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_EQ(bad.problems[0].format(),
+            "config.json: chain c, plugin #0 pass, option mode: must be one of enforce, audit, not "
+            "\"watch\"");
+}
+
+}  // namespace
+}  // namespace qrexec_proxy

@@ -241,3 +241,57 @@ TEST(Flow, RandomInMemoryChainsMatchTheModel) {
 
 }  // namespace
 }  // namespace qrexec_proxy
+
+namespace qrexec_proxy {
+namespace {
+
+// Drops its first 10 bytes and cuts after 100: what an enforcing plugin
+// would do; in audit mode the engine must report both and pass everything.
+class DropThenCut final : public Plugin {
+ public:
+  DataNeeds needs(Direction) const override { return {false, true, 0}; }
+  Verdict on_data(PluginContext&, const DataView& data) override {
+    if (seen_ == 0) {
+      seen_ = 10;
+      return Verdict::drop(std::min<std::uint64_t>(10, data.size));
+    }
+    if (seen_ >= 100) return Verdict::cut();
+    const auto count = std::min<std::uint64_t>(data.size, 100 - seen_);
+    seen_ += count;
+    return Verdict::pass(count);
+  }
+
+ private:
+  std::uint64_t seen_ = 0;
+};
+
+TEST(Flow, AuditModeReportsDropsAndCutsAndPassesEverything) {
+  DropThenCut plugin;
+  test::NullContext context;
+  int in[2], out[2];
+  ASSERT_EQ(::pipe2(in, O_NONBLOCK), 0);
+  ASSERT_EQ(::pipe2(out, O_NONBLOCK), 0);
+  const std::string input = test::random_bytes(5000);
+  ASSERT_EQ(::write(in[1], input.data(), input.size()), 5000);
+  ::close(in[1]);
+  Flow flow(Direction::src2dst, std::make_unique<RingFifo>(std::move(*RingFifo::create(8192))),
+            {{&plugin, &context, false, /*audit=*/true}}, in[0], out[1], [&] { ::close(out[1]); });
+  const bool aborted = false;
+  flow.set_input_ready();
+  flow.set_output_ready();
+  for (int i = 0; i < 100 && !flow.finished(); ++i) flow.pump(aborted);
+  std::string output(10000, '\0');
+  const ssize_t got = ::read(out[0], output.data(), output.size());
+  ASSERT_GT(got, 0);
+  output.resize(static_cast<std::size_t>(got));
+  EXPECT_TRUE(output == input) << "audit mode changed the stream";
+  ASSERT_EQ(context.audits.size(), 2u);
+  EXPECT_EQ(context.audits[0],
+            (std::pair<std::string, std::string>{"drop", "drop 10 bytes in src2dst"}));
+  EXPECT_EQ(context.audits[1], (std::pair<std::string, std::string>{"cut", "cut src2dst"}));
+  ::close(in[0]);
+  ::close(out[0]);
+}
+
+}  // namespace
+}  // namespace qrexec_proxy

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace qrexec_proxy::test {
 namespace {
 
@@ -141,6 +143,39 @@ TEST_F(Engine, EveryCallEndsWithOneSummaryRecord) {
   EXPECT_EQ(field(summary, "DST2SRC_RECEIVED"), "1000");
   EXPECT_EQ(field(summary, "DST2SRC_BYTES"), "500");
   EXPECT_FALSE(field(summary, "DURATION_US").empty());
+}
+
+}  // namespace
+}  // namespace qrexec_proxy::test
+
+namespace qrexec_proxy::test {
+namespace {
+
+TEST(AuditMode, LogsWhatWouldHaveBeenDoneAndLetsTheTrafficPass) {
+  ASSERT_TRUE(journal_running());
+  Emulation emulation;
+  emulation.write_config(R"({
+    "audited": {"plugins": ["byte_limit", "stop_dst", "timeout"],
+                "config": {"byte_limit": {"mode": "audit", "src2dst_limit": 10},
+                           "stop_dst": {"mode": "audit"},
+                           "timeout": {"mode": "audit", "src2dst_timeout": 0.2}}}})");
+  ProcessOptions options;
+  options.input = std::string(1000, 'a');
+  options.input_delay = std::chrono::milliseconds(600);
+  const ProcessResult result = emulation.call("qrexec-proxy+audited+dst+qrexec-mirror", options);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, options.input);
+  EXPECT_EQ(result.err, "");
+  const auto audits = journal_records({"SOURCE=" + emulation.source(), "EVENT=audit"}, 3);
+  std::set<std::string> seen;
+  for (const auto& record : audits) seen.insert(field(record, "MESSAGE"));
+  EXPECT_TRUE(seen.contains("audit: stop_dst would cut dst2src")) << audits.size();
+  EXPECT_TRUE(seen.contains("audit: byte_limit would cut src2dst"));
+  EXPECT_TRUE(seen.contains(
+      "audit: timeout would abort the call (timeout: src2dst not finished within 0.2 s)"));
+  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
 }
 
 }  // namespace

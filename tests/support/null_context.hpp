@@ -43,6 +43,10 @@ class NullContext final : public PluginContext {
   }
   void notify_when_drained(Direction direction) override { drained_requests.push_back(direction); }
   SharedState& shared_state() override { return state_; }
+  bool audit_mode() const override { return audit_enabled; }
+  void audit(std::string_view action, std::string_view what) override {
+    audits.emplace_back(std::string(action), std::string(what));
+  }
 
   CallInfo info{"chain", "src", "dst", "test.Service"};
   Clock::time_point now_value{};
@@ -54,6 +58,8 @@ class NullContext final : public PluginContext {
   std::vector<Direction> wakes;
   bool paused[2] = {false, false};
   std::vector<Direction> drained_requests;
+  bool audit_enabled = false;
+  std::vector<std::pair<std::string, std::string>> audits;
 
  private:
   SharedState state_;
