@@ -164,9 +164,10 @@ class ChainParser {
         }
         continue;
       }
-      const PluginDescriptor* descriptor = registry_.find(name);
+      std::string why;
+      const PluginDescriptor* descriptor = registry_.find(name, &why);
       if (descriptor == nullptr) {
-        problem(label(i, name), "", "unknown plugin");
+        problem(label(i, name), "", why);
         return std::nullopt;
       }
       std::string key;
@@ -183,6 +184,12 @@ class ChainParser {
       if (auto* error = std::get_if<OptionError>(&validated)) {
         problem(label(i, name), error->option, error->message);
         return std::nullopt;
+      }
+      if (descriptor->validate) {
+        if (const auto error = descriptor->validate(std::get<PluginOptions>(validated))) {
+          problem(label(i, name), error->option, error->message);
+          return std::nullopt;
+        }
       }
       chain.plugins.push_back(
           {name, descriptor, std::move(std::get<PluginOptions>(validated)), std::move(key)});

@@ -7,8 +7,11 @@
 #include "core/options.hpp"
 #include "core/plugin.hpp"
 
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,21 +23,39 @@ struct PluginDescriptor {
   std::string description;  // paragraphs for the plugin reference
   std::vector<OptionSpec> options;
   std::function<std::unique_ptr<Plugin>(const PluginOptions&)> create;
+  // Optional: checks values beyond their type and range (a regular
+  // expression compiles, two options agree...) when the config is loaded.
+  std::function<std::optional<OptionError>(const PluginOptions&)> validate = {};
+  // Empty for built-in plugins; the shared object of an external one.
+  std::filesystem::path library = {};
 };
 
 class PluginRegistry {
  public:
-  // The registry of built-in plugins.
+  // The process's registry: the built-in plugins, which register themselves,
+  // and external ones from the directories set with set_external_directories.
   static PluginRegistry& builtin();
 
   void add(PluginDescriptor descriptor);
-  const PluginDescriptor* find(std::string_view name) const;
-  // Sorted by name.
+  // Where external plugins NAME.so are looked for, first match wins.
+  void set_external_directories(std::vector<std::filesystem::path> directories);
+  // A built-in plugin, or an external one, loaded on first use. When there
+  // is none, `why` (if given) says whether it is missing or cannot load.
+  const PluginDescriptor* find(std::string_view name, std::string* why = nullptr) const;
+  // Every built-in plugin and every external one that loads, by name.
   std::vector<const PluginDescriptor*> all() const;
 
  private:
+  const PluginDescriptor* find_builtin(std::string_view name) const;
   std::vector<std::unique_ptr<PluginDescriptor>> descriptors_;
+  std::vector<std::filesystem::path> external_directories_;
+  // Loading is a cache: a const lookup may fill it.
+  mutable std::vector<std::unique_ptr<PluginDescriptor>> external_;
+  mutable std::map<std::string, std::string, std::less<>> external_failures_;
 };
+
+// Plugin names: [a-z0-9_], 1..64 characters (they become file names).
+bool is_plugin_name(std::string_view name);
 
 struct PluginRegistration {
   explicit PluginRegistration(PluginDescriptor (*describe)()) {

@@ -88,6 +88,7 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
   journal.set_call(info);
 
   const Settings settings = Settings::from_environment();
+  PluginRegistry::builtin().set_external_directories(settings.plugin_dirs);
   const Config config = load_config(settings.config_dirs, PluginRegistry::builtin());
   if (!config.valid()) {
     for (const auto& problem : config.problems)

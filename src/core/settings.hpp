@@ -15,10 +15,13 @@ struct Settings {
   std::vector<std::filesystem::path> config_dirs;
   std::filesystem::path client;     // qrexec-client-vm
   std::filesystem::path state_dir;  // runtime state (counters, locks)
+  // External plugins NAME.so: per-qube first, then template-wide.
+  std::vector<std::filesystem::path> plugin_dirs;
 
   static Settings defaults();
-  // defaults() with QREXEC_PROXY_CONFIG_DIR, QREXEC_PROXY_CLIENT and
-  // QREXEC_PROXY_STATE_DIR applied when set and non-empty.
+  // defaults() with QREXEC_PROXY_CONFIG_DIR, QREXEC_PROXY_CLIENT,
+  // QREXEC_PROXY_STATE_DIR and QREXEC_PROXY_PLUGIN_DIR (one directory
+  // replacing both plugin locations) applied when set and non-empty.
   static Settings from_environment();
 };
 

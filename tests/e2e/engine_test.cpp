@@ -180,3 +180,30 @@ TEST(AuditMode, LogsWhatWouldHaveBeenDoneAndLetsTheTrafficPass) {
 
 }  // namespace
 }  // namespace qrexec_proxy::test
+
+namespace qrexec_proxy::test {
+namespace {
+
+TEST(ExternalPlugins, TheInstalledExamplePluginRunsInAChain) {
+  Emulation emulation;
+  emulation.write_config(R"({
+    "masked": {"plugins": ["mask", "pass"], "config": {"mask": {"direction": "dst2src", "replacement": "."}}},
+    "audited": {"plugins": ["mask"], "config": {"mask": {"mode": "audit"}}},
+    "broken": {"plugins": ["mask"], "config": {"mask": {"replacement": "xy"}}}})");
+  ProcessOptions options;
+  options.input = "plain\x1b]0;title\x07 text\xc3\xa9\n";
+  ProcessResult result = emulation.call("qrexec-proxy+masked+dst+qrexec-mirror", options);
+  EXPECT_EQ(result.exit_status, 125);  // one broken chain fails the whole config
+  emulation.write_config(R"({
+    "masked": {"plugins": ["mask", "pass"], "config": {"mask": {"direction": "dst2src", "replacement": "."}}},
+    "audited": {"plugins": ["mask"], "config": {"mask": {"mode": "audit"}}}})");
+  result = emulation.call("qrexec-proxy+masked+dst+qrexec-mirror", options);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "plain.]0;title. text..\n");
+  EXPECT_EQ(result.err, "");
+  result = emulation.call("qrexec-proxy+audited+dst+qrexec-mirror", options);
+  EXPECT_EQ(result.out, options.input);
+}
+
+}  // namespace
+}  // namespace qrexec_proxy::test

@@ -19,6 +19,10 @@ fs::path installed_service() {
   return install_root() / target.relative_path();
 }
 
+fs::path installed_plugin_dir() {
+  return install_root() / "usr/lib/qubes-qrexec-proxy/plugins";
+}
+
 fs::path emulator_path() {
   return QREXEC_PROXY_TEST_EMULATOR;
 }
@@ -68,10 +72,11 @@ std::vector<std::string> Emulation::environment(const std::string& qube) const {
       // Test overrides reach the proxy only because the emulator is told to
       // pass them; a real qrexec-agent never would.
       "QREXEC_EMU_PASS_ENV=QREXEC_PROXY_CONFIG_DIR QREXEC_PROXY_CLIENT QREXEC_PROXY_STATE_DIR "
-      "ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS",
+      "QREXEC_PROXY_PLUGIN_DIR ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS",
       "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
       "QREXEC_PROXY_CLIENT=" + emulator_path().string(),
       "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+      "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
   });
 }
 
@@ -91,6 +96,7 @@ ProcessResult Emulation::run_service_as_agent(const std::string& argument, Proce
       "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
       "QREXEC_PROXY_CLIENT=" + emulator_path().string(),
       "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+      "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
   };
   // The test's own entries replace the agent's.
   for (const auto& extra : options.environment) {

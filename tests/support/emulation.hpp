@@ -19,6 +19,8 @@ std::filesystem::path install_root();
 // The installed service binary, found through /etc/qubes-rpc/qrexec-proxy.
 std::filesystem::path installed_service();
 std::filesystem::path emulator_path();
+// The installed external plugins (QREXEC_PROXY_PLUGIN_DIR of the proxy).
+std::filesystem::path installed_plugin_dir();
 
 class Emulation {
  public:
