@@ -11,7 +11,7 @@
 namespace qrexec_proxy {
 namespace {
 
-class Count : public ::testing::Test {
+class CountPlugin : public ::testing::Test {
  protected:
   Admission start(const nlohmann::json& options, const std::string& chain = "limited") {
     test::NullContext context(dir.path());
@@ -29,7 +29,7 @@ class Count : public ::testing::Test {
   std::vector<test::NullContext::Record> last_records;
 };
 
-TEST_F(Count, AdmitsUpToTheLimitThenRefuses) {
+TEST_F(CountPlugin, AdmitsUpToTheLimitThenRefuses) {
   const nlohmann::json options = {{"limit", 3}, {"limit_interval", 600}};
   for (int call = 1; call <= 3; ++call) {
     EXPECT_EQ(start(options).kind(), Admission::Kind::admit);
@@ -46,14 +46,14 @@ TEST_F(Count, AdmitsUpToTheLimitThenRefuses) {
   EXPECT_EQ(test::read_file(record()).size(), 3u * 21);
 }
 
-TEST_F(Count, ChainsAreCountedApart) {
+TEST_F(CountPlugin, ChainsAreCountedApart) {
   const nlohmann::json options = {{"limit", 1}, {"limit_interval", 600}};
   EXPECT_EQ(start(options, "a").kind(), Admission::Kind::admit);
   EXPECT_EQ(start(options, "b").kind(), Admission::Kind::admit);
   EXPECT_EQ(start(options, "a").kind(), Admission::Kind::refuse);
 }
 
-TEST_F(Count, CallsStopCountingAfterTheInterval) {
+TEST_F(CountPlugin, CallsStopCountingAfterTheInterval) {
   const nlohmann::json options = {{"limit", 2}, {"limit_interval", 0.2}};
   EXPECT_EQ(start(options).kind(), Admission::Kind::admit);
   EXPECT_EQ(start(options).kind(), Admission::Kind::admit);
@@ -64,7 +64,7 @@ TEST_F(Count, CallsStopCountingAfterTheInterval) {
   EXPECT_EQ(test::read_file(record()).size(), 21u);
 }
 
-TEST_F(Count, ARecordFromTheFutureCountsAsNow) {
+TEST_F(CountPlugin, ARecordFromTheFutureCountsAsNow) {
   // After a reboot, times in a kept record are ahead of the clock.
   std::filesystem::create_directories(dir / "count");
   test::write_file(record(), "09999999999999999999\n");
@@ -74,7 +74,7 @@ TEST_F(Count, ARecordFromTheFutureCountsAsNow) {
   EXPECT_EQ(start(options).kind(), Admission::Kind::admit);
 }
 
-TEST_F(Count, ADamagedRecordFailsClosed) {
+TEST_F(CountPlugin, ADamagedRecordFailsClosed) {
   std::filesystem::create_directories(dir / "count");
   test::write_file(record(), "not a record\n");
   const Admission admission = start({{"limit", 5}, {"limit_interval", 60}});
@@ -83,7 +83,7 @@ TEST_F(Count, ADamagedRecordFailsClosed) {
   EXPECT_EQ(test::read_file(record()), "not a record\n");  // left for a look
 }
 
-TEST_F(Count, AnUnusableStateDirectoryFailsClosed) {
+TEST_F(CountPlugin, AnUnusableStateDirectoryFailsClosed) {
   test::write_file(dir / "file", "");
   const Admission admission =
       start({{"limit", 5}, {"limit_interval", 60}, {"state_dir", (dir / "file" / "x").string()}});
@@ -91,7 +91,7 @@ TEST_F(Count, AnUnusableStateDirectoryFailsClosed) {
   EXPECT_NE(admission.reason().find("cannot create"), std::string::npos) << admission.reason();
 }
 
-TEST_F(Count, AConfiguredStateDirectoryIsUsed) {
+TEST_F(CountPlugin, AConfiguredStateDirectoryIsUsed) {
   const auto mine = dir / "elsewhere";
   EXPECT_EQ(start({{"limit", 5}, {"limit_interval", 60}, {"state_dir", mine.string()}}).kind(),
             Admission::Kind::admit);
@@ -99,7 +99,7 @@ TEST_F(Count, AConfiguredStateDirectoryIsUsed) {
   EXPECT_FALSE(std::filesystem::exists(record()));
 }
 
-TEST_F(Count, OptionsAreCheckedAtLoad) {
+TEST_F(CountPlugin, OptionsAreCheckedAtLoad) {
   EXPECT_EQ(test::option_error("count", {{"limit_interval", 60}}),
             "limit: required option is missing");
   EXPECT_EQ(test::option_error("count", {{"limit", 2}}),

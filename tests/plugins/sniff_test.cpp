@@ -43,7 +43,7 @@ std::string logged_stream(const test::NullContext& context, Direction direction,
   return stream;
 }
 
-TEST(Sniff, ReadsBytesInBothDirectionsAndPassesThemAll) {
+TEST(SniffPlugin, ReadsBytesInBothDirectionsAndPassesThemAll) {
   const auto plugin = test::make_plugin("sniff");
   for (const Direction direction : kBothDirections) {
     EXPECT_TRUE(plugin->needs(direction).reads_bytes);
@@ -51,7 +51,7 @@ TEST(Sniff, ReadsBytesInBothDirectionsAndPassesThemAll) {
   }
 }
 
-TEST(Sniff, LogsEachChunkWithItsDirectionAsTheOriginalDid) {
+TEST(SniffPlugin, LogsEachChunkWithItsDirectionAsTheOriginalDid) {
   const auto plugin = test::make_plugin("sniff");
   test::NullContext context;
   context.info = {"debug", "work", "vault", "my.Service+arg"};
@@ -71,7 +71,7 @@ TEST(Sniff, LogsEachChunkWithItsDirectionAsTheOriginalDid) {
   EXPECT_EQ(field_of(context.records[1], "DIRECTION"), "dst2src");
 }
 
-TEST(Sniff, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
+TEST(SniffPlugin, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
   for (const char* decode : {"base64", "hex", "str"}) {
     SCOPED_TRACE(decode);
     const auto plugin = test::make_plugin("sniff", {{"decode", decode}});
@@ -86,7 +86,7 @@ TEST(Sniff, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
   }
 }
 
-TEST(Sniff, TextIsEscapedSoNothingRawReachesTheJournal) {
+TEST(SniffPlugin, TextIsEscapedSoNothingRawReachesTheJournal) {
   const auto plugin = test::make_plugin("sniff", {{"decode", "string"}});
   test::NullContext context;
   std::string hostile =
@@ -100,7 +100,7 @@ TEST(Sniff, TextIsEscapedSoNothingRawReachesTheJournal) {
   EXPECT_EQ(field_of(context.records[0], "ENCODING"), "utf-8");
 }
 
-TEST(Sniff, TheOriginalsAsciiConfigWorks) {
+TEST(SniffPlugin, TheOriginalsAsciiConfigWorks) {
   const auto plugin = test::make_plugin("sniff", {{"decode", "str"}, {"encoding", "ascii"}});
   test::NullContext context;
   std::string text = "caf\xc3\xa9\n";
@@ -110,7 +110,7 @@ TEST(Sniff, TheOriginalsAsciiConfigWorks) {
   EXPECT_EQ(field_of(context.records[0], "ENCODING"), "ascii");
 }
 
-TEST(Sniff, UnknownDecodingsAndEncodingsAreFoundAtLoad) {
+TEST(SniffPlugin, UnknownDecodingsAndEncodingsAreFoundAtLoad) {
   EXPECT_EQ(test::option_error("sniff", {{"decode", "hex"}}), "");
   EXPECT_EQ(test::option_error("sniff", {{"encoding", "ISO-8859-1"}}), "");
   EXPECT_EQ(test::option_error("sniff", {{"decode", "rot13"}}),

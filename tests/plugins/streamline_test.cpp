@@ -37,7 +37,7 @@ class StreamlineDriver {
   test::NullContext context;
 };
 
-TEST(Streamline, NeedsRoomForOneBufferAndNotTheBytes) {
+TEST(StreamlinePlugin, NeedsRoomForOneBufferAndNotTheBytes) {
   const auto plugin = test::make_plugin("streamline", {{"buf_size", 65536}});
   for (const Direction direction : kBothDirections) {
     EXPECT_EQ(plugin->needs(direction).hold_bytes, 65536u);
@@ -47,7 +47,7 @@ TEST(Streamline, NeedsRoomForOneBufferAndNotTheBytes) {
             10u * 1024 * 1024);
 }
 
-TEST(Streamline, HoldsUntilABufferIsFullThenWritesItAfterADelay) {
+TEST(StreamlinePlugin, HoldsUntilABufferIsFullThenWritesItAfterADelay) {
   StreamlineDriver driver({{"buf_size", 1000}, {"delay_read", 2}, {"delay_write", 3}});
   EXPECT_EQ(driver.offer(1).count(), 0u);
   EXPECT_EQ(driver.offer(999 - 1).count(), 0u);
@@ -75,7 +75,7 @@ TEST(Streamline, HoldsUntilABufferIsFullThenWritesItAfterADelay) {
   EXPECT_EQ(driver.offer(500).count(), 0u);
 }
 
-TEST(Streamline, TheEndOfTheStreamWritesWhatIsLeft) {
+TEST(StreamlinePlugin, TheEndOfTheStreamWritesWhatIsLeft) {
   StreamlineDriver driver({{"buf_size", 1000}, {"delay_read", 0.1}, {"delay_write", 0.1}});
   EXPECT_EQ(driver.offer(2500, true).count(), 0u);
   EXPECT_TRUE(driver.paused());
@@ -98,7 +98,7 @@ TEST(Streamline, TheEndOfTheStreamWritesWhatIsLeft) {
   EXPECT_TRUE(driver.context.timers.empty());
 }
 
-TEST(Streamline, DelaysAreRandomAndWithinTheirBounds) {
+TEST(StreamlinePlugin, DelaysAreRandomAndWithinTheirBounds) {
   StreamlineDriver driver({{"buf_size", 10}, {"delay_read", 0.2}, {"delay_write", 0.5}});
   std::vector<Clock::duration> reads, writes;
   for (int cycle = 0; cycle < 50; ++cycle) {
@@ -122,14 +122,14 @@ TEST(Streamline, DelaysAreRandomAndWithinTheirBounds) {
   EXPECT_GT(*high - *low, std::chrono::duration_cast<Clock::duration>(50ms));
 }
 
-TEST(Streamline, ZeroDelaysStillGoThroughTheCycle) {
+TEST(StreamlinePlugin, ZeroDelaysStillGoThroughTheCycle) {
   StreamlineDriver driver({{"buf_size", 10}, {"delay_read", 0}, {"delay_write", 0}});
   driver.offer(10);
   EXPECT_EQ(driver.fire_timer(), Clock::duration::zero());
   EXPECT_EQ(driver.offer(10).count(), 10u);
 }
 
-TEST(Streamline, OptionsAreCheckedAtLoad) {
+TEST(StreamlinePlugin, OptionsAreCheckedAtLoad) {
   EXPECT_EQ(test::option_error("streamline", {{"buf_size", 0}}),
             "buf_size: must be between 1 and 1073741824, not 0");
   EXPECT_EQ(test::option_error("streamline", {{"delay_write", -1}}),
