@@ -224,11 +224,14 @@ std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction, int input_fd, int
   std::size_t hold = 0;
   for (const auto& entry : plugins_) {
     const DataNeeds needs = entry.plugin->needs(direction);
-    in_memory |= needs.reads_bytes || needs.drops_bytes;
+    // A plugin that holds bytes waits for a number of them, and only memory
+    // can promise room for that many: a pipe counts slots, not bytes, and may
+    // be full with far fewer bytes than its size when they came in small writes.
+    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
     hold = std::max(hold, needs.hold_bytes);
   }
   if (!in_memory) {
-    if (auto pipe = PipeFifo::create(kPipeCapacity); pipe && pipe->capacity() >= hold)
+    if (auto pipe = PipeFifo::create(kPipeCapacity))
       return std::make_unique<PipeFifo>(std::move(*pipe));
   }
   if (auto ring = RingFifo::create(std::max(kRingCapacity, hold)))

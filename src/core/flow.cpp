@@ -260,14 +260,21 @@ bool Flow::run_stages(const bool& aborted) {
   return progress;
 }
 
-void Flow::notify_drained() {
-  if (drained_waiters_ == 0 || fifo_->size() != 0) return;
-  drained_waiters_ = 0;
+bool Flow::notify_drained() {
+  if (drained_waiters_ == 0) return false;
+  bool notified = false;
   for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
-    if (!wants_drained_[stage]) continue;
+    // Drained for a stage once every byte it passed has left the fifo; bytes
+    // other stages still hold (before it, waiting for more) do not count.
+    if (!wants_drained_[stage] || fifo_->head() < position_[stage]) continue;
     wants_drained_[stage] = false;
+    --drained_waiters_;
+    notified = true;
     stages_[stage].plugin->on_drained(*stages_[stage].context, direction_);
   }
+  // What the plugins asked for in on_drained (wake, resume input) is done in
+  // the next round.
+  return notified;
 }
 
 bool Flow::pump(const bool& aborted) {
@@ -282,7 +289,7 @@ bool Flow::pump(const bool& aborted) {
     progress |= write_output();
     progress |= end_output();
     progress |= discard_dead_bytes();
-    notify_drained();
+    progress |= notify_drained();
     changed |= progress;
   }
   return changed;

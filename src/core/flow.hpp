@@ -96,7 +96,7 @@ class Flow {
   bool write_output();
   bool end_output();
   bool discard_dead_bytes();
-  void notify_drained();
+  bool notify_drained();
   void set_fault(FlowFault fault, int error_number);
 
   Direction direction_;

@@ -195,6 +195,10 @@ std::variant<PluginOptions, OptionError> validate_options(const std::vector<Opti
       if (spec == nullptr) return OptionError{key, "unknown option"};
       auto converted = convert(*spec, value);
       if (auto* message = std::get_if<std::string>(&converted)) return OptionError{key, *message};
+      if (spec->check) {
+        if (std::string problem = spec->check(std::get<OptionValue>(converted)); !problem.empty())
+          return OptionError{key, std::move(problem)};
+      }
       values.emplace(key, std::move(std::get<OptionValue>(converted)));
     }
   }

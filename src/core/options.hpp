@@ -6,6 +6,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct OptionSpec {
   // For integer and number options: the value that switches the limit off
   // (e.g. -1 = unlimited), allowed beside [minimum, maximum].
   std::optional<double> off_value;
+  // A further check of a value of the right type (a path must be absolute,
+  // say): returns what is wrong with it, or an empty string.
+  std::function<std::string(const OptionValue&)> check = nullptr;
 };
 
 // Renders a value the way the config writes it: 10485760, 0.5, true, "str".

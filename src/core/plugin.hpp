@@ -85,9 +85,11 @@ class Verdict {
 
 // What a plugin needs of the engine's data path in one direction.
 struct DataNeeds {
-  bool reads_bytes = false;    // DataView::bytes must hold the contents
-  bool drops_bytes = false;    // may answer Verdict::drop
-  std::size_t hold_bytes = 0;  // may hold this many bytes pending at once
+  bool reads_bytes = false;  // DataView::bytes must hold the contents
+  bool drops_bytes = false;  // may answer Verdict::drop
+  // May hold this many bytes pending at once, waiting for more. The engine
+  // then gives the direction an in-memory buffer with room for them.
+  std::size_t hold_bytes = 0;
 };
 
 // The answer to on_start.
@@ -137,8 +139,9 @@ class PluginContext {
   // While paused, the engine reads nothing more from the sender of this
   // direction: the sender blocks once its own buffers are full.
   virtual void pause_input(Direction direction, bool paused) = 0;
-  // on_drained(direction) runs once, the next time every byte read in that
-  // direction has been delivered or discarded.
+  // on_drained(direction) runs once, as soon as every byte that has passed
+  // this plugin in that direction has been delivered to the receiver or
+  // discarded.
   virtual void notify_when_drained(Direction direction) = 0;
 
   // Cross-process state shared by all calls of this proxy qube.

@@ -74,8 +74,11 @@ std::string SharedState::update(const std::filesystem::path& directory, std::str
                                static_cast<ssize_t>(contents.size()))
     return errno_text(("cannot read " + path.string()).c_str());
   update(contents);
-  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), contents.data(), contents.size(), 0) !=
-                                           static_cast<ssize_t>(contents.size()))
+  // Write, then cut to size: a process killed in between leaves the new
+  // contents followed by a stale tail of the old ones, never an empty record.
+  if (::pwrite(fd.get(), contents.data(), contents.size(), 0) !=
+          static_cast<ssize_t>(contents.size()) ||
+      ::ftruncate(fd.get(), static_cast<off_t>(contents.size())) != 0)
     return errno_text(("cannot write " + path.string()).c_str());
   return {};  // closing the descriptor releases the lock
 }

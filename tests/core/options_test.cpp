@@ -103,6 +103,20 @@ TEST(ValidateOptions, NamesTheOptionAndTheProblem) {
   EXPECT_EQ(error.message, "options must be an object, not array");
 }
 
+TEST(ValidateOptions, RunsTheOptionsOwnCheck) {
+  OptionSpec path{"path", OptionType::string, std::string(), "a path", {}, {}, {}, {}};
+  path.check = [](const OptionValue& value) -> std::string {
+    return std::get<std::string>(value).starts_with('/') ? "" : "must be absolute";
+  };
+  EXPECT_TRUE(std::holds_alternative<PluginOptions>(validate_options({path}, {{"path", "/x"}})));
+  const auto result = validate_options({path}, {{"path", "x"}});
+  ASSERT_TRUE(std::holds_alternative<OptionError>(result));
+  EXPECT_EQ(std::get<OptionError>(result).option, "path");
+  EXPECT_EQ(std::get<OptionError>(result).message, "must be absolute");
+  // Defaults are the plugin's own: not checked.
+  EXPECT_TRUE(std::holds_alternative<PluginOptions>(validate_options({path}, json::object())));
+}
+
 TEST(FormatOptionValue, WritesValuesAsConfigDoes) {
   EXPECT_EQ(format_option_value(std::int64_t{10485760}), "10485760");
   EXPECT_EQ(format_option_value(0.5), "0.5");

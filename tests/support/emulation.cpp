@@ -85,6 +85,18 @@ ProcessResult Emulation::call(const std::string& argument, ProcessOptions option
   return run_process({emulator_path().string(), "proxy", argument}, options);
 }
 
+ProcessResult Emulation::call_from_shell(const std::string& script, const std::string& argument,
+                                         ProcessOptions options) const {
+  std::vector<std::string> qube_environment = environment(source_);
+  qube_environment.insert(qube_environment.end(), options.environment.begin(),
+                          options.environment.end());
+  options.environment = std::move(qube_environment);
+  // The argument is passed as $1, never spliced into the shell text.
+  return run_process({"/bin/sh", "-c", "{ " + script + "\n} | \"$0\" proxy \"$1\"",
+                      emulator_path().string(), argument},
+                     options);
+}
+
 ProcessResult Emulation::run_service_as_agent(const std::string& argument, ProcessOptions options,
                                               bool pass_argv) const {
   std::vector<std::string> overrides = {

@@ -50,6 +50,12 @@ class Emulation {
   std::vector<std::string> environment(const std::string& qube) const;
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
+  // The source qube runs the shell `script` and calls the proxy with its
+  // output as input: `{ script; } | qrexec-client-vm proxy ARGUMENT`, for
+  // callers that send at their own pace. options.environment adds to the
+  // qube's environment.
+  ProcessResult call_from_shell(const std::string& script, const std::string& argument,
+                                ProcessOptions options = {}) const;
   // Runs the installed service directly, the way qrexec-agent runs it
   // (socketpairs, QREXEC_* environment), with `argv1` as argv[1] if given.
   ProcessResult run_service_as_agent(const std::string& argument, ProcessOptions options = {},

@@ -5,6 +5,7 @@
 #include "core/plugin.hpp"
 #include "core/shared_state.hpp"
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ class NullContext final : public PluginContext {
   };
 
   NullContext() : state_("/nonexistent/qrexec-proxy-test-state") {}
+  // With real shared state under `state_root`.
+  explicit NullContext(std::filesystem::path state_root) : state_(std::move(state_root)) {}
 
   const CallInfo& call() const override { return info; }
   Clock::time_point now() const override { return now_value; }
