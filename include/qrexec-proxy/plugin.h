@@ -109,7 +109,8 @@ struct qrp_host {
   void (*wake)(void *engine, uint32_t direction);
   /* While paused, nothing more is read from that direction's sender. */
   void (*pause_input)(void *engine, uint32_t direction, int paused);
-  /* on_drained runs once, when every byte read in that direction is out. */
+  /* on_drained runs once, as soon as every byte that passed this plugin in
+   * that direction has been delivered to the receiver or discarded. */
   void (*notify_when_drained)(void *engine, uint32_t direction);
   /* Non-zero when the chain runs this plugin with "mode": "audit". */
   int (*audit_mode)(void *engine);
