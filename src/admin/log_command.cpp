@@ -110,15 +110,27 @@ int log_command(const AdminContext& context, const LogOptions& options) {
     context.out << "No calls logged" << (options.since ? " since then" : "") << ".\n";
     return admin_status::ok;
   }
-  Table table({"time", "source", "chain", "target", "service", "to-dst", "to-src", "duration",
-               "outcome", "exit"});
+  // Why a call did not complete, last and only when there is something to say.
+  bool any_reason = false;
+  for (const auto& call : calls) any_reason |= !call.reason.empty();
+  std::vector<std::string> headers = {"time",   "source", "chain",    "target",  "service",
+                                      "to-dst", "to-src", "duration", "outcome", "exit"};
+  if (any_reason) headers.emplace_back("reason");
+  Table table(std::move(headers));
+  const auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
   for (const auto& call : calls) {
-    const auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
-    table.add_row({format_time(call.time, false), or_dash(call.source), or_dash(call.chain),
-                   or_dash(call.target), or_dash(call.service), std::to_string(call.src2dst_bytes),
-                   std::to_string(call.dst2src_bytes), format_duration(call.duration_us),
-                   Cell(call.outcome, outcome_colour(call.outcome)),
-                   call.exit_status ? std::to_string(*call.exit_status) : "-"});
+    std::vector<Cell> row = {format_time(call.time, false),
+                             or_dash(call.source),
+                             or_dash(call.chain),
+                             or_dash(call.target),
+                             or_dash(call.service),
+                             std::to_string(call.src2dst_bytes),
+                             std::to_string(call.dst2src_bytes),
+                             format_duration(call.duration_us),
+                             Cell(call.outcome, outcome_colour(call.outcome)),
+                             call.exit_status ? std::to_string(*call.exit_status) : "-"};
+    if (any_reason) row.emplace_back(call.reason);
+    table.add_row(std::move(row));
   }
   context.out << table.render(context.style);
   return admin_status::ok;

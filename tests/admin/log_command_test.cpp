@@ -137,6 +137,14 @@ TEST_F(LogCommand, RefusedCallsAreListedToo) {
   EXPECT_EQ(list[0]["exit_status"], 126);
   EXPECT_EQ(list[0]["chain"], "nosuchchain");
   EXPECT_EQ(list[0]["reason"], "no chain named \"nosuchchain\"");
+
+  // People see the reason in a last column.
+  const ProcessResult table = admin.run({"log", "--source", emulation.source()});
+  EXPECT_EQ(table.exit_status, 0);
+  EXPECT_TRUE(table.out.starts_with("TIME ")) << table.out;
+  EXPECT_NE(table.out.find("  EXIT  REASON\n"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("  refused  126   no chain named \"nosuchchain\"\n"), std::string::npos)
+      << table.out;
 }
 
 TEST_F(LogCommand, BadArguments) {
