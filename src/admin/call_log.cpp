@@ -49,6 +49,12 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
   if (const int error = sd_journal_open(&raw, SD_JOURNAL_LOCAL_ONLY); error < 0)
     return std::string("cannot open the journal: ") + std::strerror(-error);
   const JournalHandle journal(raw);
+  // Opening succeeds even when no file may be read: say so rather than
+  // report that no call was made.
+  if (sd_journal_has_runtime_files(journal.get()) <= 0 &&
+      sd_journal_has_persistent_files(journal.get()) <= 0)
+    return std::string(
+        "no journal can be read here: run as root or as a member of the systemd-journal group");
 
   // Matches on different fields must all hold, of matches on one field any
   // may hold. A call the service refused

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <unistd.h>
+
 namespace qrexec_proxy::test {
 namespace {
 
@@ -145,6 +147,19 @@ TEST_F(LogCommand, RefusedCallsAreListedToo) {
   EXPECT_NE(table.out.find("  EXIT  REASON\n"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("  refused  126   no chain named \"nosuchchain\"\n"), std::string::npos)
       << table.out;
+}
+
+TEST_F(LogCommand, SaysSoWhenTheJournalCannotBeRead) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
+  // nobody may read no journal file (they are root's or systemd-journal's).
+  const ProcessResult result =
+      run_process({"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                   installed_admin().string(), "log"});
+  EXPECT_EQ(result.exit_status, 1) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err,
+            "qrexec-proxy-admin: no journal can be read here: run as root or as a member of the "
+            "systemd-journal group\n");
 }
 
 TEST_F(LogCommand, BadArguments) {
