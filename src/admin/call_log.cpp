@@ -1,0 +1,117 @@
+#include "admin/call_log.hpp"
+
+#include "core/exit_status.hpp"
+#include "core/journal.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+#include <systemd/sd-journal.h>
+
+namespace qrexec_proxy::admin {
+namespace {
+
+// How the service words a refusal's message (core/service.cpp).
+constexpr std::string_view kRefusedPrefix = "call refused: ";
+
+struct JournalCloser {
+  void operator()(sd_journal* journal) const { sd_journal_close(journal); }
+};
+using JournalHandle = std::unique_ptr<sd_journal, JournalCloser>;
+
+// The value of FIELD in the current entry, or empty.
+std::string field(sd_journal* journal, const char* name) {
+  const void* data = nullptr;
+  std::size_t length = 0;
+  if (sd_journal_get_data(journal, name, &data, &length) < 0) return {};
+  const std::string_view entry(static_cast<const char*>(data), length);
+  const std::size_t prefix = std::strlen(name) + 1;  // "NAME="
+  return entry.size() >= prefix ? std::string(entry.substr(prefix)) : std::string();
+}
+
+template <typename Number>
+std::optional<Number> number(const std::string& text) {
+  Number value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string match(std::string_view name, std::string_view value) {
+  return std::string(name) + "=" + std::string(value);
+}
+
+}  // namespace
+
+std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQuery& query) {
+  sd_journal* raw = nullptr;
+  if (const int error = sd_journal_open(&raw, SD_JOURNAL_LOCAL_ONLY); error < 0)
+    return std::string("cannot open the journal: ") + std::strerror(-error);
+  const JournalHandle journal(raw);
+  // Opening succeeds even when no file may be read: say so rather than
+  // report that no call was made.
+  if (sd_journal_has_runtime_files(journal.get()) <= 0 &&
+      sd_journal_has_persistent_files(journal.get()) <= 0)
+    return std::string(
+        "no journal can be read here: run as root or as a member of the systemd-journal group");
+
+  // Matches on different fields must all hold, of matches on one field any
+  // may hold. A call the service refused
+  // before its chain ran has a "refused" record instead of a summary.
+  std::vector<std::string> matches = {match("SYSLOG_IDENTIFIER", kSyslogIdentifier),
+                                      match("EVENT", journal_event::summary),
+                                      match("EVENT", journal_event::refused)};
+  if (query.chain) matches.push_back(match("CHAIN", *query.chain));
+  if (query.source) matches.push_back(match("SOURCE", *query.source));
+  for (const auto& text : matches)
+    if (const int error = sd_journal_add_match(journal.get(), text.data(), text.size()); error < 0)
+      return std::string("cannot search the journal: ") + std::strerror(-error);
+
+  std::uint64_t since_us = 0;
+  if (query.since) {
+    const auto count =
+        std::chrono::duration_cast<std::chrono::microseconds>(query.since->time_since_epoch())
+            .count();
+    since_us = count > 0 ? static_cast<std::uint64_t>(count) : 0;
+  }
+  const int seek = since_us > 0 ? sd_journal_seek_realtime_usec(journal.get(), since_us)
+                                : sd_journal_seek_head(journal.get());
+  if (seek < 0) return std::string("cannot search the journal: ") + std::strerror(-seek);
+
+  std::vector<CallSummary> calls;
+  while (true) {
+    const int next = sd_journal_next(journal.get());
+    if (next < 0) return std::string("cannot read the journal: ") + std::strerror(-next);
+    if (next == 0) break;
+    std::uint64_t realtime_us = 0;
+    if (sd_journal_get_realtime_usec(journal.get(), &realtime_us) < 0) continue;
+    // Entries of several journal files interleave: check each one's time.
+    if (realtime_us < since_us) continue;
+    CallSummary call;
+    call.time = TimePoint(std::chrono::microseconds(realtime_us));
+    call.source = field(journal.get(), "SOURCE");
+    call.chain = field(journal.get(), "CHAIN");
+    call.target = field(journal.get(), "TARGET");
+    call.service = field(journal.get(), "SERVICE");
+    if (field(journal.get(), "EVENT") == journal_event::refused) {
+      call.outcome = "refused";
+      call.exit_status = exit_status::refused;
+      call.reason = field(journal.get(), "MESSAGE");
+      if (call.reason.starts_with(kRefusedPrefix)) call.reason.erase(0, kRefusedPrefix.size());
+      calls.push_back(std::move(call));
+      continue;
+    }
+    call.outcome = field(journal.get(), "OUTCOME");
+    call.exit_status = number<int>(field(journal.get(), "EXIT_STATUS"));
+    call.src2dst_bytes = number<std::uint64_t>(field(journal.get(), "SRC2DST_BYTES")).value_or(0);
+    call.dst2src_bytes = number<std::uint64_t>(field(journal.get(), "DST2SRC_BYTES")).value_or(0);
+    call.duration_us = number<std::uint64_t>(field(journal.get(), "DURATION_US")).value_or(0);
+    call.reason = field(journal.get(), "REASON");
+    call.plugin = field(journal.get(), "PLUGIN");
+    calls.push_back(std::move(call));
+  }
+  return calls;
+}
+
+}  // namespace qrexec_proxy::admin

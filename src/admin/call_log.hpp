@@ -1,0 +1,40 @@
+// The per-call summary records the service writes to the journal
+// (EVENT=summary, README "Logging") and the refusals of calls stopped before
+// their chain ran (EVENT=refused), read back with sd_journal.
+#pragma once
+
+#include "admin/time_spec.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace qrexec_proxy::admin {
+
+struct CallSummary {
+  TimePoint time;
+  std::string source;
+  std::string chain;
+  std::string target;
+  std::string service;
+  std::string outcome;
+  std::optional<int> exit_status;
+  std::uint64_t src2dst_bytes = 0;
+  std::uint64_t dst2src_bytes = 0;
+  std::uint64_t duration_us = 0;
+  std::string reason;  // why it did not complete, if it did not
+  std::string plugin;  // the plugin that refused or aborted, if one did
+};
+
+struct CallLogQuery {
+  std::optional<std::string> chain;
+  std::optional<std::string> source;
+  std::optional<TimePoint> since;
+};
+
+// Oldest first. The error text when the journal cannot be opened.
+std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQuery& query);
+
+}  // namespace qrexec_proxy::admin

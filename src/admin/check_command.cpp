@@ -1,0 +1,62 @@
+#include "admin/check_command.hpp"
+
+#include "admin/json_output.hpp"
+
+#include <ostream>
+
+namespace qrexec_proxy::admin {
+namespace {
+
+nlohmann::json problem_json(const ConfigProblem& problem) {
+  auto optional_text = [](const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json(text);
+  };
+  return {
+      {"file", problem.file.string()},
+      {"line", problem.line > 0 ? nlohmann::json(problem.line) : nlohmann::json()},
+      {"column", problem.line > 0 ? nlohmann::json(problem.column) : nlohmann::json()},
+      {"chain", optional_text(problem.chain)},
+      {"plugin", optional_text(problem.plugin)},
+      {"option", optional_text(problem.option)},
+      {"message", problem.message},
+      {"text", problem.format()},
+  };
+}
+
+std::string plural(std::size_t count, const char* one, const char* many) {
+  return std::to_string(count) + " " + (count == 1 ? one : many);
+}
+
+}  // namespace
+
+int check_command(const AdminContext& context, const CheckOptions& options) {
+  const Config config = context.load();
+  const int status = config.valid() ? admin_status::ok : admin_status::failure;
+  if (options.json) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& file : config.files) files.push_back(file.string());
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& problem : config.problems) problems.push_back(problem_json(problem));
+    context.out << json_text({{"valid", config.valid()},
+                              {"files", files},
+                              {"chains", config.chains.size()},
+                              {"problems", problems}});
+    return status;
+  }
+  for (const auto& problem : config.problems) context.out << printable(problem.format()) << '\n';
+  if (!config.valid()) {
+    context.err << "qrexec-proxy-admin: " << plural(config.problems.size(), "problem", "problems")
+                << "; the service fails every call until they are fixed\n";
+    return status;
+  }
+  if (config.files.empty()) {
+    context.out << "No config files in " << printable(context.locations())
+                << ": every call will be refused (no chains).\n";
+    return status;
+  }
+  context.out << "The config is valid: " << plural(config.chains.size(), "chain", "chains")
+              << " in " << plural(config.files.size(), "file", "files") << ".\n";
+  return status;
+}
+
+}  // namespace qrexec_proxy::admin

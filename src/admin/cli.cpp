@@ -1,0 +1,163 @@
+#include "admin/cli.hpp"
+
+#include "admin/admin_context.hpp"
+#include "admin/check_command.hpp"
+#include "admin/list_command.hpp"
+#include "admin/log_command.hpp"
+#include "admin/plugins_command.hpp"
+#include "admin/policy_command.hpp"
+#include "admin/run_command.hpp"
+#include "admin/show_command.hpp"
+#include "core/build_config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <functional>
+#include <iostream>
+
+namespace qrexec_proxy::admin {
+namespace {
+
+// Picks `command` to run once the whole command line is parsed.
+void on_run(CLI::App* subcommand, std::function<int()>& chosen, std::function<int()> command) {
+  subcommand->callback([&chosen, command = std::move(command)] { chosen = command; });
+}
+
+void add_json_flag(CLI::App* subcommand, bool& json) {
+  subcommand->add_flag("--json", json, "Print JSON for scripts instead of a table");
+}
+
+}  // namespace
+
+int run_admin(int argc, char** argv) {
+  AdminContext context{std::cout, std::cerr, Style::for_stdout(), {}};
+  std::function<int()> chosen;
+
+  CLI::App app(
+      "Administers qrexec-proxy in this proxy qube: its chains and plugins, config checks, the "
+      "dom0 policy lines for a call, local runs of a chain, and the log of calls.",
+      "qrexec-proxy-admin");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+  app.set_version_flag("--version", build_config::version);
+  app.footer("See qrexec-proxy-admin(1) and `qrexec-proxy-admin SUBCOMMAND --help`.");
+  std::vector<std::string> config_dirs;
+  CLI::Validator existing_directory = CLI::ExistingDirectory;
+  existing_directory.description("");  // "DIR" is shown already
+  app.add_option("--config-dir", config_dirs,
+                 "Read the chains from DIR, not the installed locations (as "
+                 "QREXEC_PROXY_CONFIG_DIR). Repeated: later DIRs replace chains of earlier ones, "
+                 "as per-qube chains do")
+      ->type_name("DIR")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(existing_directory);
+
+  ListOptions list;
+  auto* list_app = app.add_subcommand(
+      "list",
+      "List every chain, its plugins and the file that defines it; REPLACES names the "
+      "template-wide file a per-qube chain replaces");
+  add_json_flag(list_app, list.json);
+  on_run(list_app, chosen, [&] { return list_command(context, list); });
+
+  ShowOptions show;
+  auto* show_app = app.add_subcommand(
+      "show", "Show a chain's plugins in order with their effective options (defaults filled in)");
+  show_app->add_option("CHAIN", show.chain, "The chain")->required();
+  add_json_flag(show_app, show.json);
+  on_run(show_app, chosen, [&] { return show_command(context, show); });
+
+  PluginsOptions plugins;
+  auto* plugins_app = app.add_subcommand(
+      "plugins",
+      "List the plugins, or document one: its summary, and its options with type, "
+      "default and meaning");
+  plugins_app->add_option("NAME", plugins.name, "The plugin to document");
+  add_json_flag(plugins_app, plugins.json);
+  plugins_app->add_flag("--markdown", plugins.markdown,
+                        "Print the README's plugin reference (Markdown) for every plugin");
+  on_run(plugins_app, chosen, [&] { return plugins_command(context, plugins); });
+
+  CheckOptions check;
+  auto* check_app = app.add_subcommand(
+      "check",
+      "Check every config file as the service loads them; exit 0 when all are valid, "
+      "else 1 with each problem on a line");
+  add_json_flag(check_app, check.json);
+  on_run(check_app, chosen, [&] { return check_command(context, check); });
+
+  PolicyOptions policy;
+  auto* policy_app = app.add_subcommand(
+      "policy",
+      "Print the two dom0 policy lines (format v5) that let SRC call DST's SERVICE "
+      "through this proxy qube and CHAIN");
+  policy_app->add_option("CHAIN", policy.chain, "The chain")->required();
+  policy_app
+      ->add_option("--source", policy.source,
+                   "The calling qube (or @anyvm, @tag:TAG, "
+                   "@type:TYPE)")
+      ->type_name("SRC")
+      ->required();
+  policy_app->add_option("--target", policy.target, "The destination qube")
+      ->type_name("DST")
+      ->required();
+  policy_app->add_option("--service", policy.service, "The destination's service")
+      ->type_name("SERVICE[+ARG]")
+      ->required();
+  policy_app->add_option("--proxy", policy.proxy, "This proxy qube's name (default: the host name)")
+      ->type_name("NAME");
+  on_run(policy_app, chosen, [&] { return policy_command(context, policy); });
+
+  RunOptions run;
+  auto* run_app = app.add_subcommand(
+      "run",
+      "Run CHAIN locally: stdin/stdout are the source, COMMAND is the destination; exit "
+      "status as the service's");
+  run_app->add_option("CHAIN", run.chain, "The chain")->required();
+  run_app
+      ->add_option("COMMAND", run.command,
+                   "The destination: a command and its arguments, "
+                   "after --")
+      ->required();
+  run_app->add_option("--source", run.source, "The caller's name plugins see")
+      ->type_name("NAME")
+      ->capture_default_str();
+  run_app->add_option("--target", run.target, "The destination's name plugins see")
+      ->type_name("NAME")
+      ->capture_default_str();
+  run_app->add_option("--service", run.service, "The service name plugins see")
+      ->type_name("SERVICE[+ARG]")
+      ->capture_default_str();
+  on_run(run_app, chosen, [&] { return run_command(context, run); });
+
+  LogOptions log;
+  auto* log_app = app.add_subcommand(
+      "log", "Show the calls the proxy logged to the journal, one line per call");
+  log_app->add_option("--chain", log.chain, "Only calls through this chain")->type_name("CHAIN");
+  log_app->add_option("--source", log.source, "Only calls from this qube")->type_name("QUBE");
+  log_app
+      ->add_option("--since", log.since,
+                   "Only calls since TIME: \"2026-11-26 10:00\", \"-1h\", \"2 hours ago\", "
+                   "\"today\"...")
+      ->type_name("TIME");
+  add_json_flag(log_app, log.json);
+  on_run(log_app, chosen, [&] { return log_command(context, log); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? admin_status::ok : admin_status::usage;
+  }
+  for (const auto& dir : config_dirs) context.config_dirs.emplace_back(dir);
+  try {
+    return chosen ? chosen() : admin_status::usage;
+  } catch (const std::exception& error) {
+    context.error(error.what());
+    return admin_status::failure;
+  }
+}
+
+}  // namespace qrexec_proxy::admin

@@ -1,0 +1,54 @@
+#include "admin/list_command.hpp"
+
+#include "admin/config_report.hpp"
+#include "admin/json_output.hpp"
+#include "admin/table.hpp"
+
+#include <ostream>
+
+namespace qrexec_proxy::admin {
+namespace {
+
+std::string plugin_list(const ChainConfig& chain) {
+  if (chain.plugins.empty()) return "-";
+  std::string text;
+  for (const auto& plugin : chain.plugins) text += (text.empty() ? "" : ",") + plugin.name;
+  return text;
+}
+
+nlohmann::json chain_json(const ChainConfig& chain) {
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& plugin : chain.plugins) plugins.push_back(plugin.name);
+  return {
+      {"name", chain.name},
+      {"plugins", plugins},
+      {"file", chain.file.string()},
+      {"replaces", chain.replaced ? nlohmann::json(chain.replaced->string()) : nlohmann::json()},
+      {"description", chain.description},
+  };
+}
+
+}  // namespace
+
+int list_command(const AdminContext& context, const ListOptions& options) {
+  const Config config = context.load();
+  warn_if_invalid(context, config);
+  if (options.json) {
+    nlohmann::json chains = nlohmann::json::array();
+    for (const auto& [name, chain] : config.chains) chains.push_back(chain_json(chain));
+    context.out << json_text(chains);
+    return admin_status::ok;
+  }
+  if (config.chains.empty()) {
+    context.out << "No chains in " << printable(context.locations()) << ".\n";
+    return admin_status::ok;
+  }
+  Table table({"name", "plugins", "file", "replaces"});
+  for (const auto& [name, chain] : config.chains)
+    table.add_row({chain.name, plugin_list(chain), chain.file.string(),
+                   chain.replaced ? Cell(chain.replaced->string(), Colour::yellow) : Cell("-")});
+  context.out << table.render(context.style);
+  return admin_status::ok;
+}
+
+}  // namespace qrexec_proxy::admin

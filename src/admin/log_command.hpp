@@ -1,0 +1,21 @@
+// `qrexec-proxy-admin log`: one line per call, from the summary records the
+// service writes to the journal.
+#pragma once
+
+#include "admin/admin_context.hpp"
+
+#include <optional>
+#include <string>
+
+namespace qrexec_proxy::admin {
+
+struct LogOptions {
+  std::optional<std::string> chain;
+  std::optional<std::string> source;
+  std::optional<std::string> since;  // as typed: see time_spec.hpp
+  bool json = false;
+};
+
+int log_command(const AdminContext& context, const LogOptions& options);
+
+}  // namespace qrexec_proxy::admin

@@ -1,0 +1,81 @@
+#include "admin/run_command.hpp"
+
+#include "admin/executable_lookup.hpp"
+#include "core/call_request.hpp"
+#include "core/exit_status.hpp"
+#include "core/names.hpp"
+#include "core/process_setup.hpp"
+#include "core/service.hpp"
+
+#include <cstdlib>
+#include <ostream>
+
+namespace qrexec_proxy::admin {
+
+int run_command(const AdminContext& context, const RunOptions& options) {
+  if (!names::is_qube_name(options.source)) {
+    context.error("invalid source name \"" + options.source +
+                  "\": give a qube name ([a-zA-Z][a-zA-Z0-9_-]*, at most 31 characters)");
+    return admin_status::usage;
+  }
+  // Each part alone first: a '+' must not shift one part into the next.
+  if (!names::is_chain_name(options.chain)) {
+    context.error("invalid chain name \"" + options.chain + "\"");
+    return admin_status::usage;
+  }
+  if (!names::is_qube_name(options.target)) {
+    context.error("invalid target name \"" + options.target + "\": give a qube name");
+    return admin_status::usage;
+  }
+  // Then the checks of a real call's argument: CHAIN+DST+SERVICE[+ARG].
+  const CallRequestResult parsed =
+      parse_call_argument(options.chain + "+" + options.target + "+" + options.service);
+  if (!parsed.request) {
+    context.error(parsed.error + " \"" + options.service + "\"");
+    return admin_status::usage;
+  }
+  const CallRequest& request = *parsed.request;
+
+  const char* path = std::getenv("PATH");
+  const auto executable =
+      find_executable(options.command.front(), path != nullptr ? path : "/usr/bin:/bin");
+  if (!executable) {
+    context.error("command not found: " + options.command.front());
+    return run_status::command_not_found;
+  }
+
+  // As the service: an invalid config fails every call, an unknown chain is
+  // refused.
+  const Settings settings = context.settings();
+  const Config config = context.load();
+  if (!config.valid()) {
+    for (const auto& problem : config.problems) context.error(problem.format());
+    context.error("the configuration is invalid: the service fails every call (exit 125)");
+    return exit_status::internal_error;
+  }
+  const ChainConfig* chain = config.find(request.chain);
+  if (chain == nullptr) {
+    context.error("no chain named \"" + request.chain + "\" in " + context.locations() +
+                  ": the service refuses such calls (exit 126)");
+    return exit_status::refused;
+  }
+
+  std::vector<std::string> argv = options.command;
+  argv.front() = executable->string();
+  const CallInfo info{request.chain, options.source, request.target, request.destination_call()};
+  Journal journal;
+  journal.set_call(info);
+  const UniqueFd signals = block_termination_signals();
+  context.out.flush();
+  const CallResult result =
+      run_chain(*chain, info, SourceEndpoint{0, 1}, argv, settings, journal, signals.get());
+  if (result.outcome != CallOutcome::completed) {
+    std::string text = "call " + std::string(to_string(result.outcome));
+    if (!result.plugin.empty()) text += " by plugin " + result.plugin;
+    if (!result.reason.empty()) text += ": " + result.reason;
+    context.error(text + " (exit " + std::to_string(result.exit_status) + ")");
+  }
+  return result.exit_status;
+}
+
+}  // namespace qrexec_proxy::admin

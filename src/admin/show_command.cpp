@@ -1,0 +1,96 @@
+#include "admin/show_command.hpp"
+
+#include "admin/config_report.hpp"
+#include "admin/json_output.hpp"
+#include "admin/table.hpp"
+
+#include <ostream>
+
+namespace qrexec_proxy::admin {
+namespace {
+
+nlohmann::json chain_json(const ChainConfig& chain) {
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& plugin : chain.plugins) {
+    nlohmann::json options = nlohmann::json::object();
+    for (const auto& [name, value] : plugin.options.values())
+      options[name] = option_value_json(value);
+    plugins.push_back({
+        {"name", plugin.name},
+        {"options", options},
+        {"options_key",
+         plugin.options_key.empty() ? nlohmann::json() : nlohmann::json(plugin.options_key)},
+    });
+  }
+  return {
+      {"name", chain.name},
+      {"file", chain.file.string()},
+      {"replaces", chain.replaced ? nlohmann::json(chain.replaced->string()) : nlohmann::json()},
+      {"description", chain.description},
+      {"plugins", plugins},
+  };
+}
+
+// Options in the order the plugin declares them (its documentation's order).
+Table plugin_table(const ChainConfig& chain) {
+  Table table({"#", "plugin", "option", "value"});
+  for (std::size_t i = 0; i < chain.plugins.size(); ++i) {
+    const PluginConfig& plugin = chain.plugins[i];
+    const std::string position = std::to_string(i + 1);
+    if (plugin.descriptor->options.empty()) {
+      table.add_row({position, plugin.name, "-", "-"});
+      continue;
+    }
+    bool first = true;
+    for (const auto& spec : plugin.descriptor->options) {
+      const auto value = plugin.options.values().find(spec.name);
+      const std::string shown =
+          value == plugin.options.values().end() ? "-" : format_option_value(value->second);
+      table.add_row({first ? position : "", first ? plugin.name : "", spec.name, shown});
+      first = false;
+    }
+  }
+  return table;
+}
+
+}  // namespace
+
+int show_command(const AdminContext& context, const ShowOptions& options) {
+  const Config config = context.load();
+  warn_if_invalid(context, config);
+  // Problems of this very chain are worth naming here, not only counting.
+  bool chain_has_problems = false;
+  for (const auto& problem : config.problems) {
+    if (problem.chain != options.chain) continue;
+    context.error(problem.format());
+    chain_has_problems = true;
+  }
+  const ChainConfig* chain = config.find(options.chain);
+  if (chain == nullptr && chain_has_problems) {
+    context.error("chain \"" + options.chain + "\" is invalid");
+    return admin_status::failure;
+  }
+  if (chain == nullptr) {
+    context.error("no chain named \"" + options.chain + "\" in " + context.locations() +
+                  " (see qrexec-proxy-admin list)");
+    return admin_status::failure;
+  }
+  if (options.json) {
+    context.out << json_text(chain_json(*chain));
+    return admin_status::ok;
+  }
+  Table about({});
+  about.add_row({"chain:", chain->name});
+  about.add_row({"file:", chain->file.string()});
+  if (chain->replaced) about.add_row({"replaces:", chain->replaced->string()});
+  if (!chain->description.empty()) about.add_row({"description:", chain->description});
+  context.out << about.render(context.style) << '\n';
+  if (chain->plugins.empty()) {
+    context.out << "No plugins: bytes pass unchanged both ways.\n";
+    return admin_status::ok;
+  }
+  context.out << plugin_table(*chain).render(context.style);
+  return admin_status::ok;
+}
+
+}  // namespace qrexec_proxy::admin
