@@ -23,7 +23,9 @@ const PluginRegistry& AdminContext::registry() const {
   return registry;
 }
 
-Config AdminContext::load() const { return load_config(settings().config_dirs, registry()); }
+Config AdminContext::load() const {
+  return load_config(settings().config_dirs, registry());
+}
 
 void AdminContext::error(const std::string& message) const {
   err << "qrexec-proxy-admin: " << printable(message) << '\n';

@@ -34,7 +34,8 @@ nlohmann::json plugin_json(const PluginDescriptor& plugin) {
       {"summary", plugin.summary},
       {"description", plugin.description},
       {"options", options},
-      {"library", plugin.library.empty() ? nlohmann::json() : nlohmann::json(plugin.library.string())},
+      {"library",
+       plugin.library.empty() ? nlohmann::json() : nlohmann::json(plugin.library.string())},
   };
 }
 

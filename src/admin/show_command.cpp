@@ -31,24 +31,25 @@ nlohmann::json chain_json(const ChainConfig& chain) {
   };
 }
 
-// Options in the order the plugin declares them (its documentation's order).
+// Options in the order the plugin declares them (its documentation's
+// order), then "mode audit" for an audited plugin. "#" is the index a
+// "config" key and an error message use.
 Table plugin_table(const ChainConfig& chain) {
   Table table({"#", "plugin", "option", "value"});
   for (std::size_t i = 0; i < chain.plugins.size(); ++i) {
     const PluginConfig& plugin = chain.plugins[i];
-    const std::string position = std::to_string(i + 1);
-    if (plugin.descriptor->options.empty()) {
-      table.add_row({position, plugin.name, "-", "-"});
-      continue;
-    }
-    bool first = true;
+    std::vector<std::pair<std::string, std::string>> rows;
     for (const auto& spec : plugin.descriptor->options) {
       const auto value = plugin.options.values().find(spec.name);
-      const std::string shown =
-          value == plugin.options.values().end() ? "-" : format_option_value(value->second);
-      table.add_row({first ? position : "", first ? plugin.name : "", spec.name, shown});
-      first = false;
+      rows.emplace_back(spec.name, value == plugin.options.values().end()
+                                       ? "-"
+                                       : format_option_value(value->second));
     }
+    if (plugin.options.audit()) rows.emplace_back(std::string(kModeOption), "audit");
+    if (rows.empty()) rows.emplace_back("-", "-");
+    for (std::size_t row = 0; row < rows.size(); ++row)
+      table.add_row({row == 0 ? std::to_string(i) : "", row == 0 ? plugin.name : "",
+                     rows[row].first, rows[row].second});
   }
   return table;
 }

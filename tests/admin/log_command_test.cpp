@@ -152,9 +152,8 @@ TEST_F(LogCommand, RefusedCallsAreListedToo) {
 TEST_F(LogCommand, SaysSoWhenTheJournalCannotBeRead) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
   // nobody may read no journal file (they are root's or systemd-journal's).
-  const ProcessResult result =
-      run_process({"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                   installed_admin().string(), "log"});
+  const ProcessResult result = run_process({"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+                                            "--clear-groups", installed_admin().string(), "log"});
   EXPECT_EQ(result.exit_status, 1) << result.err;
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err,

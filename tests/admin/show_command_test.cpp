@@ -36,12 +36,12 @@ TEST_F(ShowCommand, PluginsInOrderWithEffectiveOptions) {
                 "description:  A chain may describe itself.\n"
                 "\n"
                 "#  PLUGIN      OPTION           VALUE\n"
-                "1  byte_limit  src2dst_limit    -1\n"
+                "0  byte_limit  src2dst_limit    -1\n"
                 "               dst2src_limit    7\n"
-                "2  pass        -                -\n"
-                "3  byte_limit  src2dst_limit    500\n"
+                "1  pass        -                -\n"
+                "2  byte_limit  src2dst_limit    500\n"
                 "               dst2src_limit    -1\n"
-                "4  timeout     src2dst_timeout  2.5\n"
+                "3  timeout     src2dst_timeout  2.5\n"
                 "               dst2src_timeout  -1\n");
 }
 
@@ -53,14 +53,30 @@ TEST_F(ShowCommand, JsonHasTheOptionsWithDefaultsFilledIn) {
   EXPECT_EQ(chain["description"], "A chain may describe itself.");
   ASSERT_EQ(chain["plugins"].size(), 4U);
   EXPECT_EQ(chain["plugins"][0], nlohmann::json::parse(R"({"name": "byte_limit",
-      "options": {"src2dst_limit": -1, "dst2src_limit": 7}, "options_key": "byte_limit"})"));
+      "options": {"src2dst_limit": -1, "dst2src_limit": 7, "mode": "enforce"},
+      "options_key": "byte_limit"})"));
   EXPECT_EQ(chain["plugins"][1],
-            nlohmann::json::parse(R"({"name": "pass", "options": {}, "options_key": null})"));
-  EXPECT_EQ(chain["plugins"][2]["options"],
-            nlohmann::json::parse(R"({"src2dst_limit": 500, "dst2src_limit": -1})"));
+            nlohmann::json::parse(
+                R"({"name": "pass", "options": {"mode": "enforce"}, "options_key": null})"));
+  EXPECT_EQ(
+      chain["plugins"][2]["options"],
+      nlohmann::json::parse(R"({"src2dst_limit": 500, "dst2src_limit": -1, "mode": "enforce"})"));
   EXPECT_EQ(chain["plugins"][2]["options_key"], "2");
   EXPECT_EQ(chain["plugins"][3]["options"],
-            nlohmann::json::parse(R"({"src2dst_timeout": 2.5, "dst2src_timeout": -1.0})"));
+            nlohmann::json::parse(
+                R"({"src2dst_timeout": 2.5, "dst2src_timeout": -1.0, "mode": "enforce"})"));
+}
+
+TEST_F(ShowCommand, AnAuditedPluginSaysSo) {
+  admin.write_config(
+      R"({"watched": {"plugins": ["pass", "stop_dst"], "config": {"1": {"mode": "audit"}}}})");
+  const ProcessResult result = admin.run({"show", "watched"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.out.find("#  PLUGIN    OPTION  VALUE\n"
+                            "0  pass      -       -\n"
+                            "1  stop_dst  mode    audit\n"),
+            std::string::npos)
+      << result.out;
 }
 
 TEST_F(ShowCommand, ChainWithoutPlugins) {
