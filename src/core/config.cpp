@@ -184,6 +184,12 @@ class ChainParser {
         problem(label(i, name), error->option, error->message);
         return std::nullopt;
       }
+      if (descriptor->validate) {
+        if (const auto error = descriptor->validate(std::get<PluginOptions>(validated))) {
+          problem(label(i, name), error->option, error->message);
+          return std::nullopt;
+        }
+      }
       chain.plugins.push_back(
           {name, descriptor, std::move(std::get<PluginOptions>(validated)), std::move(key)});
     }

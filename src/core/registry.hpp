@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct PluginDescriptor {
   std::string description;  // paragraphs for the plugin reference
   std::vector<OptionSpec> options;
   std::function<std::unique_ptr<Plugin>(const PluginOptions&)> create;
+  // Optional checks beyond each option's type and range (a pattern that
+  // must compile, an option that needs another), run by the config loader
+  // on the validated options so such problems are found at load, not when
+  // a call creates the plugin.
+  std::function<std::optional<OptionError>(const PluginOptions&)> validate = nullptr;
 };
 
 class PluginRegistry {
