@@ -112,6 +112,7 @@ class Call::PluginHandle final : public PluginContext {
     call_.plugin_notify_drained(index_, direction);
   }
   SharedState& shared_state() override { return call_.state_; }
+  FileSinks& file_sinks() override { return call_.file_sinks_; }
 
  private:
   Call& call_;

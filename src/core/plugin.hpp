@@ -110,6 +110,7 @@ class Admission {
   std::string reason_;
 };
 
+class FileSinks;
 class SharedState;
 
 // What the engine offers a plugin. One per plugin instance; valid for the
@@ -143,6 +144,8 @@ class PluginContext {
 
   // Cross-process state shared by all calls of this proxy qube.
   virtual SharedState& shared_state() = 0;
+  // Files this call's plugins write; the engine closes them when the call ends.
+  virtual FileSinks& file_sinks() = 0;
 
  protected:
   ~PluginContext() = default;

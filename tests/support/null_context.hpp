@@ -2,9 +2,11 @@
 // plugin asked for instead of acting on a call.
 #pragma once
 
+#include "core/file_sinks.hpp"
 #include "core/plugin.hpp"
 #include "core/shared_state.hpp"
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,7 +21,9 @@ class NullContext final : public PluginContext {
     std::vector<std::pair<std::string, std::string>> fields;
   };
 
-  NullContext() : state_("/nonexistent/qrexec-proxy-test-state") {}
+  // `state_root`: where shared_state() keeps its files (none by default).
+  explicit NullContext(std::filesystem::path state_root = "/nonexistent/qrexec-proxy-test-state")
+      : state_(std::move(state_root)) {}
 
   const CallInfo& call() const override { return info; }
   Clock::time_point now() const override { return now_value; }
@@ -43,6 +47,7 @@ class NullContext final : public PluginContext {
   }
   void notify_when_drained(Direction direction) override { drained_requests.push_back(direction); }
   SharedState& shared_state() override { return state_; }
+  FileSinks& file_sinks() override { return files; }
 
   CallInfo info{"chain", "src", "dst", "test.Service"};
   Clock::time_point now_value{};
@@ -54,6 +59,7 @@ class NullContext final : public PluginContext {
   std::vector<Direction> wakes;
   bool paused[2] = {false, false};
   std::vector<Direction> drained_requests;
+  FileSinks files;
 
  private:
   SharedState state_;
