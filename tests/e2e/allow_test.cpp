@@ -10,9 +10,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class AllowCall : public ::testing::Test {
+class Allow : public ::testing::Test {
  protected:
-  AllowCall() {
+  Allow() {
     emulation.write_config(R"({
       "files": {"plugins": ["allow"], "config": {"allow":
         {"sources": ["src-*"], "targets": ["d?t"], "services": ["test.Trace+ok*", "qrexec-mirror"]}}},
@@ -34,7 +34,7 @@ class AllowCall : public ::testing::Test {
   Emulation emulation;
 };
 
-TEST_F(AllowCall, LetsMatchingCallsThrough) {
+TEST_F(Allow, LetsMatchingCallsThrough) {
   ProcessResult result = call("files+dst+test.Trace+ok1");
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.out, "hello\n");
@@ -45,7 +45,7 @@ TEST_F(AllowCall, LetsMatchingCallsThrough) {
   EXPECT_EQ(call("vault+dst+qrexec-mirror").exit_status, 126);
 }
 
-TEST_F(AllowCall, RefusesAnotherServiceOrArgumentBeforeTheDestinationStarts) {
+TEST_F(Allow, RefusesAnotherServiceOrArgumentBeforeTheDestinationStarts) {
   ASSERT_TRUE(journal_running());
   for (const char* argument : {"no1", "xok"}) {
     const ProcessResult result = call(std::string("files+dst+test.Trace+") + argument);
@@ -61,7 +61,7 @@ TEST_F(AllowCall, RefusesAnotherServiceOrArgumentBeforeTheDestinationStarts) {
   EXPECT_EQ(field(records[0], "REASON"), "allow: service test.Trace+no1 is not in services");
 }
 
-TEST_F(AllowCall, RefusesAnotherSourceOrTargetBeforeTheDestinationStarts) {
+TEST_F(Allow, RefusesAnotherSourceOrTargetBeforeTheDestinationStarts) {
   EXPECT_EQ(call("others+dst+test.Trace+source").exit_status, 126);
   EXPECT_FALSE(traced("source"));
   EXPECT_EQ(call("vault+dst+test.Trace+target").exit_status, 126);

@@ -19,9 +19,9 @@ constexpr const char* kChains = R"({
     {"deny": ["secret"], "max_line": 20, "action": "drop", "direction": "dst2src"}}}
 })";
 
-class FilterCall : public ::testing::Test {
+class Filter : public ::testing::Test {
  protected:
-  FilterCall() {
+  Filter() {
     emulation.write_config(kChains);
     // Stores what it receives and sends it back.
     emulation.add_service("dst", "test.Tee",
@@ -48,7 +48,7 @@ class FilterCall : public ::testing::Test {
   Emulation emulation;
 };
 
-TEST_F(FilterCall, CheckedTextPassesUnchangedBothWays) {
+TEST_F(Filter, CheckedTextPassesUnchangedBothWays) {
   const std::string printable = "plain text,\twith tabs\r\nand lines\n";
   EXPECT_EQ(call("printable+dst+qrexec-mirror", printable).out, printable);
   const std::string text = "h\u00e9llo \u20ac \U0001F600\n";
@@ -61,7 +61,7 @@ TEST_F(FilterCall, CheckedTextPassesUnchangedBothWays) {
   EXPECT_EQ(call("deny+dst+qrexec-mirror", "a secrt\nfirm rm -f\n").out, "a secrt\nfirm rm -f\n");
 }
 
-TEST_F(FilterCall, EachCharsetAbortsOnABadByte) {
+TEST_F(Filter, EachCharsetAbortsOnABadByte) {
   ASSERT_TRUE(journal_running());
   ProcessResult result = call("printable+dst+qrexec-mirror", "text\nwith \x1b[31m escape\n");
   EXPECT_EQ(result.exit_status, 124);
@@ -75,21 +75,21 @@ TEST_F(FilterCall, EachCharsetAbortsOnABadByte) {
   EXPECT_EQ(result.exit_status, 124);
 }
 
-TEST_F(FilterCall, TheReplyIsCheckedToo) {
+TEST_F(Filter, TheReplyIsCheckedToo) {
   // test.Emit sends 'x' * ARG without a newline: one line, too long.
   const ProcessResult result = call("short+dst+test.Emit+100", "");
   EXPECT_EQ(result.exit_status, 124);
   EXPECT_LT(result.out.size(), 11u);
 }
 
-TEST_F(FilterCall, MaxLineAbortsALongLine) {
+TEST_F(Filter, MaxLineAbortsALongLine) {
   const ProcessResult result = call("short+dst+test.Sink+short", "ok\n0123456789A\nnever\n");
   EXPECT_EQ(result.exit_status, 124);
   const std::string received = read_file(emulation.output("short"));
   EXPECT_TRUE(std::string("ok\n0123456789").starts_with(received)) << received;
 }
 
-TEST_F(FilterCall, DenyAbortsOnAPatternCutAcrossReadsAndNoByteOfItsLinePasses) {
+TEST_F(Filter, DenyAbortsOnAPatternCutAcrossReadsAndNoByteOfItsLinePasses) {
   ASSERT_TRUE(journal_running());
   const ProcessResult result = call_from_shell(
       "deny+dst+test.Sink+deny", "printf 'ok\\nmy sec'; sleep 0.5; printf 'ret\\nnext\\n'");
@@ -99,7 +99,7 @@ TEST_F(FilterCall, DenyAbortsOnAPatternCutAcrossReadsAndNoByteOfItsLinePasses) {
             "filter: src2dst at byte 3: the line matches deny pattern #0 \"sec+ret\"");
 }
 
-TEST_F(FilterCall, DropLeavesOutOffendingLinesOfTheRequest) {
+TEST_F(Filter, DropLeavesOutOffendingLinesOfTheRequest) {
   const ProcessResult result = call_from_shell(
       "drop-up+dst+test.Tee",
       "printf 'one\\nthe sec'; sleep 0.3; printf 'ret\\ntwo\\nbell\\a\\n0123456789'; sleep 0.3; "
@@ -109,7 +109,7 @@ TEST_F(FilterCall, DropLeavesOutOffendingLinesOfTheRequest) {
   EXPECT_EQ(result.out, "one\ntwo\nthree");
 }
 
-TEST_F(FilterCall, DropLeavesOutOffendingLinesOfTheReplyOnly) {
+TEST_F(Filter, DropLeavesOutOffendingLinesOfTheReplyOnly) {
   const std::string input = "keep\nsecret here\n\x01 binary is fine\nalso kept\n";
   const ProcessResult result = call("drop-down+dst+test.Tee", input);
   EXPECT_EQ(result.exit_status, 0);

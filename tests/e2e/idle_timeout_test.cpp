@@ -8,9 +8,9 @@
 namespace qrexec_proxy::test {
 namespace {
 
-class IdleTimeoutCall : public ::testing::Test {
+class IdleTimeout : public ::testing::Test {
  protected:
-  IdleTimeoutCall() {
+  IdleTimeout() {
     emulation.write_config(
         R"({"idle": {"plugins": ["idle_timeout"], "config": {"idle_timeout": {"timeout": 1.5}}}})");
     // Sends a line every 0.2 s for 2 s, reading nothing.
@@ -21,7 +21,7 @@ class IdleTimeoutCall : public ::testing::Test {
   Emulation emulation;
 };
 
-TEST_F(IdleTimeoutCall, AbortsACallInWhichNothingMoves) {
+TEST_F(IdleTimeout, AbortsACallInWhichNothingMoves) {
   ASSERT_TRUE(journal_running());
   ProcessOptions options;
   options.input = "x";
@@ -38,13 +38,13 @@ TEST_F(IdleTimeoutCall, AbortsACallInWhichNothingMoves) {
   EXPECT_EQ(field(records[0], "REASON"), "idle_timeout: no byte moved either way for 1.5 s");
 }
 
-TEST_F(IdleTimeoutCall, LetsACallRunWhileTheDestinationSends) {
+TEST_F(IdleTimeout, LetsACallRunWhileTheDestinationSends) {
   const ProcessResult result = emulation.call("qrexec-proxy+idle+dst+test.Trickle");
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.out, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
 }
 
-TEST_F(IdleTimeoutCall, LetsACallRunWhileTheSourceSends) {
+TEST_F(IdleTimeout, LetsACallRunWhileTheSourceSends) {
   // The source sends a line every 0.2 s for 2 s; the destination is silent.
   ProcessOptions options;
   options.environment = emulation.environment(emulation.source());

@@ -37,9 +37,9 @@ bool wait_until(Condition ready) {
   return true;
 }
 
-class MaxConnCall : public ::testing::Test {
+class MaxConn : public ::testing::Test {
  protected:
-  MaxConnCall() {
+  MaxConn() {
     emulation.write_config(kChains);
     // Leaves a trace when it starts, then waits until the test releases it.
     emulation.add_service("dst", "test.Hold",
@@ -47,7 +47,7 @@ class MaxConnCall : public ::testing::Test {
                           ": > \"$out/started-$$\"\n"
                           "while [ ! -e \"$out/release\" ]; do sleep 0.05; done\nexec cat\n");
   }
-  ~MaxConnCall() override { release(); }
+  ~MaxConn() override { release(); }
 
   std::future<ProcessResult> call_async(const std::string& chain, const std::string& source = "") {
     const std::string caller = source.empty() ? emulation.source() : source;
@@ -71,7 +71,7 @@ class MaxConnCall : public ::testing::Test {
   Emulation emulation;
 };
 
-TEST_F(MaxConnCall, AdmitsExactlyTheLimitAtOnce) {
+TEST_F(MaxConn, AdmitsExactlyTheLimitAtOnce) {
   std::vector<std::future<ProcessResult>> calls;
   for (int i = 0; i < 5; ++i) calls.push_back(call_async("two"));
   // The refused calls end at once, without a destination; two destinations run.
@@ -111,7 +111,7 @@ pid_t lock_holder(const fs::path& file) {
   return -1;
 }
 
-TEST_F(MaxConnCall, AKilledCallFreesItsSlot) {
+TEST_F(MaxConn, AKilledCallFreesItsSlot) {
   auto holder = call_async("one");
   ASSERT_TRUE(wait_until([&] { return started() == 1; }));
   EXPECT_EQ(call_async("one").get().exit_status, 126);
@@ -127,7 +127,7 @@ TEST_F(MaxConnCall, AKilledCallFreesItsSlot) {
   EXPECT_EQ(next.out, "ping\n");
 }
 
-TEST_F(MaxConnCall, PerSourceCountsEachCallerApartAndDelaysRefusals) {
+TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
   ASSERT_TRUE(journal_running());
   auto first = call_async("each");
   ASSERT_TRUE(wait_until([&] { return started() == 1; }));

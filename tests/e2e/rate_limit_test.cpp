@@ -12,7 +12,7 @@ constexpr const char* kChains = R"({
            "config": {"1": {"dst2src_rate": 200000, "burst": 50000}}}
 })";
 
-TEST(RateLimitCall, HoldsTheSenderToTheRateAndDeliversEveryByte) {
+TEST(RateLimit, HoldsTheSenderToTheRateAndDeliversEveryByte) {
   Emulation emulation;
   emulation.write_config(kChains);
   const std::string data = random_bytes(1024 * 1024);
@@ -28,7 +28,7 @@ TEST(RateLimitCall, HoldsTheSenderToTheRateAndDeliversEveryByte) {
   EXPECT_GE(result.elapsed.count(), static_cast<long>(least * 1000)) << "faster than the rate";
 }
 
-TEST(RateLimitCall, LimitsTheReplyDirectionWithItsOwnBurst) {
+TEST(RateLimit, LimitsTheReplyDirectionWithItsOwnBurst) {
   Emulation emulation;
   emulation.write_config(kChains);
   const ProcessResult result = emulation.call("qrexec-proxy+down+dst+test.Emit+300000");

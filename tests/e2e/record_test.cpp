@@ -19,9 +19,9 @@ std::vector<fs::path> files_in(const fs::path& directory) {
   return files;
 }
 
-class RecordCall : public ::testing::Test {
+class Record : public ::testing::Test {
  protected:
-  RecordCall() {
+  Record() {
     const std::string dir = (emulation.root() / "records").string();
     emulation.write_config(R"({
       "rec": {"plugins": ["record", "pass"], "config": {"record": {"dir": ")" +
@@ -35,7 +35,7 @@ class RecordCall : public ::testing::Test {
   Emulation emulation;
 };
 
-TEST_F(RecordCall, WritesBothDirectionsWholeToFilesNamedAfterTheCall) {
+TEST_F(Record, WritesBothDirectionsWholeToFilesNamedAfterTheCall) {
   const std::string data = random_bytes(3 * 1024 * 1024);
   ProcessOptions options;
   options.input = data;
@@ -59,7 +59,7 @@ TEST_F(RecordCall, WritesBothDirectionsWholeToFilesNamedAfterTheCall) {
   EXPECT_EQ(files_in(records()).size(), 4u);
 }
 
-TEST_F(RecordCall, StopsRecordingAtMaxBytesButNotTheCall) {
+TEST_F(Record, StopsRecordingAtMaxBytesButNotTheCall) {
   const std::string data = random_bytes(5000);
   ProcessOptions options;
   options.input = data;
@@ -75,7 +75,7 @@ TEST_F(RecordCall, StopsRecordingAtMaxBytesButNotTheCall) {
   EXPECT_TRUE(data.starts_with(reply));
 }
 
-TEST_F(RecordCall, FailsTheCallWhenItCannotRecord) {
+TEST_F(Record, FailsTheCallWhenItCannotRecord) {
   ProcessOptions options;
   options.input = "hello\n";
   const ProcessResult result =

@@ -9,7 +9,7 @@ namespace {
 // The admission of a call source -> target service through allow(options).
 Admission admission(const nlohmann::json& options, const std::string& source,
                     const std::string& target, const std::string& service) {
-  auto plugin = make_plugin("allow", options);
+  auto plugin = plugin_from_config("allow", options);
   if (!plugin) return Admission::fail("invalid options");
   NullContext context;
   context.info = {"chain", source, target, service};
@@ -21,11 +21,11 @@ bool admitted(const nlohmann::json& options, const std::string& source, const st
   return admission(options, source, target, service).kind() == Admission::Kind::admit;
 }
 
-TEST(Allow, MissingListsAllowAnything) {
+TEST(AllowPlugin, MissingListsAllowAnything) {
   EXPECT_TRUE(admitted(nullptr, "any-qube", "other", "some.Service+arg"));
 }
 
-TEST(Allow, SourcesAndTargetsMatchWholeNamesWithGlobs) {
+TEST(AllowPlugin, SourcesAndTargetsMatchWholeNamesWithGlobs) {
   const nlohmann::json options = {{"sources", {"work", "dev-*", "vm[0-9]"}},
                                   {"targets", {"vault", "backup?"}}};
   EXPECT_TRUE(admitted(options, "work", "vault", "s"));
@@ -44,7 +44,7 @@ TEST(Allow, SourcesAndTargetsMatchWholeNamesWithGlobs) {
   EXPECT_FALSE(admitted({{"sources", {"[!w]*"}}}, "work", "x", "s"));
 }
 
-TEST(Allow, ServicePatternsWithoutPlusIgnoreTheArgument) {
+TEST(AllowPlugin, ServicePatternsWithoutPlusIgnoreTheArgument) {
   const nlohmann::json options = {{"services", {"qubes.Filecopy", "my.*"}}};
   EXPECT_TRUE(admitted(options, "a", "b", "qubes.Filecopy"));
   EXPECT_TRUE(admitted(options, "a", "b", "qubes.Filecopy+anything"));
@@ -54,7 +54,7 @@ TEST(Allow, ServicePatternsWithoutPlusIgnoreTheArgument) {
             "allow: service qubes.VMShell+x is not in services");
 }
 
-TEST(Allow, ServicePatternsWithPlusMatchServiceAndArgument) {
+TEST(AllowPlugin, ServicePatternsWithPlusMatchServiceAndArgument) {
   const nlohmann::json options = {{"services", {"my.Service+x*", "other+"}}};
   EXPECT_TRUE(admitted(options, "a", "b", "my.Service+x1"));
   EXPECT_TRUE(admitted(options, "a", "b", "my.Service+x"));
@@ -64,22 +64,22 @@ TEST(Allow, ServicePatternsWithPlusMatchServiceAndArgument) {
   EXPECT_FALSE(admitted(options, "a", "b", "other"));
 }
 
-TEST(Allow, AnEmptyListAllowsNothing) {
+TEST(AllowPlugin, AnEmptyListAllowsNothing) {
   EXPECT_FALSE(admitted({{"targets", nlohmann::json::array()}}, "a", "b", "s"));
 }
 
-TEST(Allow, PatternsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("allow", {{"sources", {"ok", ""}}}), "sources: holds an empty pattern");
-  EXPECT_EQ(option_problem("allow", {{"sources", {"a.b"}}}),
+TEST(AllowPlugin, PatternsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("allow", {{"sources", {"ok", ""}}}), "sources: holds an empty pattern");
+  EXPECT_EQ(config_problem("allow", {{"sources", {"a.b"}}}),
             "sources: pattern \"a.b\" holds a character no qube name has (nor * ? [ ] !)");
-  EXPECT_EQ(option_problem("allow", {{"targets", {"a/b"}}}),
+  EXPECT_EQ(config_problem("allow", {{"targets", {"a/b"}}}),
             "targets: pattern \"a/b\" holds a character no qube name has (nor * ? [ ] !)");
-  EXPECT_EQ(option_problem("allow", {{"services", {"a\\*"}}}),
+  EXPECT_EQ(config_problem("allow", {{"services", {"a\\*"}}}),
             "services: pattern \"a\\x5c*\" holds a character no service has (nor * ? [ ] !)");
-  EXPECT_EQ(option_problem("allow", {{"services", {"a b"}}}),
+  EXPECT_EQ(config_problem("allow", {{"services", {"a b"}}}),
             "services: pattern \"a b\" holds a character no service has (nor * ? [ ] !)");
-  EXPECT_EQ(option_problem("allow", {{"services", {"my.Service+arg-1_x", "*"}}}), "");
-  EXPECT_EQ(option_problem("allow", {{"sources", "work"}}),
+  EXPECT_EQ(config_problem("allow", {{"services", {"my.Service+arg-1_x", "*"}}}), "");
+  EXPECT_EQ(config_problem("allow", {{"sources", "work"}}),
             "sources: must be a list of strings, not string");
 }
 

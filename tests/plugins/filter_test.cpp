@@ -20,7 +20,7 @@ struct Outcome {
 // `cuts` (offsets, ascending).
 Outcome run(const nlohmann::json& options, const std::string& input,
             const std::vector<std::size_t>& cuts = {}) {
-  auto plugin = make_plugin("filter", options);
+  auto plugin = plugin_from_config("filter", options);
   if (!plugin) return {};
   NullContext context;
   DirectionDriver driver(*plugin, context, Direction::src2dst);
@@ -52,21 +52,21 @@ void expect_same_at_every_split(const nlohmann::json& options, const std::string
   }
 }
 
-TEST(Filter, AnyCharsetWithoutRulesPassesEverything) {
+TEST(FilterPlugin, AnyCharsetWithoutRulesPassesEverything) {
   const std::string bytes = random_bytes(100000);
   const Outcome outcome = run(nullptr, bytes, {1, 5000, 70000});
   EXPECT_TRUE(outcome.output == bytes);
   EXPECT_FALSE(outcome.aborted);
 }
 
-TEST(Filter, PrintableAcceptsPrintableAsciiTabAndLineEnds) {
+TEST(FilterPlugin, PrintableAcceptsPrintableAsciiTabAndLineEnds) {
   std::string text;
   for (int c = 0x20; c <= 0x7e; ++c) text.push_back(static_cast<char>(c));
   text += "\t\r\n";
   expect_same_at_every_split({{"charset", "printable"}}, text, text, std::nullopt);
 }
 
-TEST(Filter, PrintableAbortsAtTheFirstOtherByte) {
+TEST(FilterPlugin, PrintableAbortsAtTheFirstOtherByte) {
   for (const unsigned char bad : {0x00, 0x01, 0x1b, 0x7f, 0x80, 0xff}) {
     const std::string input = "fine\nal" + std::string(1, static_cast<char>(bad)) + "most\n";
     char hex[8];
@@ -82,7 +82,7 @@ TEST(Filter, PrintableAbortsAtTheFirstOtherByte) {
   }
 }
 
-TEST(Filter, Utf8AcceptsWellFormedTextCutAnywhere) {
+TEST(FilterPlugin, Utf8AcceptsWellFormedTextCutAnywhere) {
   const std::string text = "a\u00e9\u20ac\U0001F600z\n\u07ff\uffff\U0010FFFF\x7f\x01\n";
   expect_same_at_every_split({{"charset", "utf8"}}, text, text, std::nullopt);
   // Held back: at most the start of one sequence (the driver checks
@@ -91,7 +91,7 @@ TEST(Filter, Utf8AcceptsWellFormedTextCutAnywhere) {
   EXPECT_EQ(outcome.output, "x\xf0\x9f\x98\x80");
 }
 
-TEST(Filter, Utf8RefusesMalformedText) {
+TEST(FilterPlugin, Utf8RefusesMalformedText) {
   const char* const malformed[] = {
       "\x80",              // a continuation byte alone
       "\xc0\x80",          // overlong NUL
@@ -119,7 +119,7 @@ TEST(Filter, Utf8RefusesMalformedText) {
             "filter: src2dst at byte 2: a UTF-8 sequence cut short by the end of the stream");
 }
 
-TEST(Filter, MaxLineAbortsALongerLineWhereverTheChunksEnd) {
+TEST(FilterPlugin, MaxLineAbortsALongerLineWhereverTheChunksEnd) {
   const nlohmann::json options = {{"max_line", 5}};
   expect_same_at_every_split(options, "12345\n\n1\n12345", "12345\n\n1\n12345", std::nullopt);
   expect_same_at_every_split(
@@ -127,7 +127,7 @@ TEST(Filter, MaxLineAbortsALongerLineWhereverTheChunksEnd) {
       "filter: src2dst at byte 11: a line is longer than max_line (5 bytes)");
 }
 
-TEST(Filter, DenyAbortsOnAMatchSpanningChunksAndPassesNoByteOfTheLine) {
+TEST(FilterPlugin, DenyAbortsOnAMatchSpanningChunksAndPassesNoByteOfTheLine) {
   const nlohmann::json options = {{"deny", {"sec+ret", "^rm -rf"}}, {"max_line", 100}};
   expect_same_at_every_split(options, "hello\nmy secret is out\nbye\n", "hello\n",
                              "filter: src2dst at byte 6: the line matches deny pattern #0 "
@@ -148,7 +148,7 @@ TEST(Filter, DenyAbortsOnAMatchSpanningChunksAndPassesNoByteOfTheLine) {
                              "\"sec+ret\"");
 }
 
-TEST(Filter, DenyPatternsAreRe2) {
+TEST(FilterPlugin, DenyPatternsAreRe2) {
   const nlohmann::json options = {{"deny", {"(?i)password\\s*=", "\\x00", "\\Cbad"}},
                                   {"max_line", 1000}};
   EXPECT_TRUE(run(options, "PassWord =x\n").aborted);
@@ -165,7 +165,7 @@ TEST(Filter, DenyPatternsAreRe2) {
   EXPECT_FALSE(outcome.aborted);
 }
 
-TEST(Filter, DropLeavesOutOffendingLinesWholeAndGoesOn) {
+TEST(FilterPlugin, DropLeavesOutOffendingLinesWholeAndGoesOn) {
   const nlohmann::json options = {
       {"deny", {"secret"}}, {"max_line", 8}, {"charset", "printable"}, {"action", "drop"}};
   const std::string input =
@@ -186,13 +186,13 @@ TEST(Filter, DropLeavesOutOffendingLinesWholeAndGoesOn) {
   }
 }
 
-TEST(Filter, DropsALastLineThatOffends) {
+TEST(FilterPlugin, DropsALastLineThatOffends) {
   const nlohmann::json options = {{"deny", {"x"}}, {"max_line", 8}, {"action", "drop"}};
   EXPECT_EQ(run(options, "a\nbxb").output, "a\n");
   EXPECT_EQ(run(options, "a\n0123456789").output, "a\n");
 }
 
-TEST(Filter, RandomChunksGiveTheSameResultAsOneChunk) {
+TEST(FilterPlugin, RandomChunksGiveTheSameResultAsOneChunk) {
   std::mt19937 random(42);
   std::string input;
   std::uniform_int_distribution<int> length(0, 40);
@@ -225,8 +225,8 @@ TEST(Filter, RandomChunksGiveTheSameResultAsOneChunk) {
   }
 }
 
-TEST(Filter, OnlyTheChosenDirectionIsCheckedOrCopied) {
-  auto plugin = make_plugin("filter", {{"charset", "printable"}, {"direction", "dst2src"}});
+TEST(FilterPlugin, OnlyTheChosenDirectionIsCheckedOrCopied) {
+  auto plugin = plugin_from_config("filter", {{"charset", "printable"}, {"direction", "dst2src"}});
   const DataNeeds up = plugin->needs(Direction::src2dst);
   EXPECT_FALSE(up.reads_bytes);
   EXPECT_FALSE(up.drops_bytes);
@@ -242,35 +242,35 @@ TEST(Filter, OnlyTheChosenDirectionIsCheckedOrCopied) {
   EXPECT_EQ(*context.aborted, "filter: dst2src at byte 0: byte 0x01 is not printable");
 }
 
-TEST(Filter, AsksForABufferThatHoldsALine) {
-  auto streaming = make_plugin("filter", {{"charset", "utf8"}, {"max_line", 1000}});
+TEST(FilterPlugin, AsksForABufferThatHoldsALine) {
+  auto streaming = plugin_from_config("filter", {{"charset", "utf8"}, {"max_line", 1000}});
   EXPECT_FALSE(streaming->needs(Direction::src2dst).drops_bytes);
   EXPECT_EQ(streaming->needs(Direction::src2dst).hold_bytes, 4u);
-  auto lines = make_plugin("filter", {{"action", "drop"}, {"max_line", 1000}});
+  auto lines = plugin_from_config("filter", {{"action", "drop"}, {"max_line", 1000}});
   EXPECT_TRUE(lines->needs(Direction::dst2src).drops_bytes);
   EXPECT_EQ(lines->needs(Direction::dst2src).hold_bytes, 1001u + 64 * 1024);
-  auto deny = make_plugin("filter", {{"deny", {"x"}}, {"max_line", 10}});
+  auto deny = plugin_from_config("filter", {{"deny", {"x"}}, {"max_line", 10}});
   EXPECT_FALSE(deny->needs(Direction::dst2src).drops_bytes);
 }
 
-TEST(Filter, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("filter", {{"deny", {"ok", "(unclosed"}}, {"max_line", 10}}),
+TEST(FilterPlugin, OptionsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("filter", {{"deny", {"ok", "(unclosed"}}, {"max_line", 10}}),
             "deny: pattern \"(unclosed\" is not a valid RE2 expression: missing ): (unclosed");
-  EXPECT_EQ(option_problem("filter", {{"deny", {"a{1000}{1000}"}}, {"max_line", 10}}),
+  EXPECT_EQ(config_problem("filter", {{"deny", {"a{1000}{1000}"}}, {"max_line", 10}}),
             "deny: pattern \"a{1000}{1000}\" is not a valid RE2 expression: bad repetition "
             "operator: {1000}{1000}");
   const std::string needs_max_line =
       "max_line: must be set when deny is not empty or action is drop: each line is held until "
       "it is checked, and max_line bounds the memory that takes";
-  EXPECT_EQ(option_problem("filter", {{"deny", {"x"}}}), needs_max_line);
-  EXPECT_EQ(option_problem("filter", {{"action", "drop"}}), needs_max_line);
-  EXPECT_EQ(option_problem("filter", {{"max_line", 0}}),
+  EXPECT_EQ(config_problem("filter", {{"deny", {"x"}}}), needs_max_line);
+  EXPECT_EQ(config_problem("filter", {{"action", "drop"}}), needs_max_line);
+  EXPECT_EQ(config_problem("filter", {{"max_line", 0}}),
             "max_line: must be between 1 and 16777216 (or -1 for none), not 0");
-  EXPECT_EQ(option_problem("filter", {{"charset", "ascii"}}),
+  EXPECT_EQ(config_problem("filter", {{"charset", "ascii"}}),
             "charset: must be one of any, printable, utf8, not \"ascii\"");
-  EXPECT_EQ(option_problem("filter", {{"direction", "up"}}),
+  EXPECT_EQ(config_problem("filter", {{"direction", "up"}}),
             "direction: must be one of src2dst, dst2src, both, not \"up\"");
-  EXPECT_EQ(option_problem("filter", {{"charset", "printable"}}), "");
+  EXPECT_EQ(config_problem("filter", {{"charset", "printable"}}), "");
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ void fire(Plugin& plugin, NullContext& context) {
   plugin.on_timer(context, id);
 }
 
-TEST(IdleTimeout, AbortsAQuietCall) {
-  auto plugin = make_plugin("idle_timeout", {{"timeout", 2}});
+TEST(IdleTimeoutPlugin, AbortsAQuietCall) {
+  auto plugin = plugin_from_config("idle_timeout", {{"timeout", 2}});
   NullContext context;
   EXPECT_FALSE(plugin->needs(Direction::src2dst).reads_bytes);
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
@@ -30,8 +30,8 @@ TEST(IdleTimeout, AbortsAQuietCall) {
   EXPECT_EQ(*context.aborted, "idle_timeout: no byte moved either way for 2 s");
 }
 
-TEST(IdleTimeout, BytesEitherWayPutTheDeadlineBackWithoutTimerWork) {
-  auto plugin = make_plugin("idle_timeout", {{"timeout", 1}});
+TEST(IdleTimeoutPlugin, BytesEitherWayPutTheDeadlineBackWithoutTimerWork) {
+  auto plugin = plugin_from_config("idle_timeout", {{"timeout", 1}});
   NullContext context;
   const auto start = context.now_value;
   plugin->on_start(context);
@@ -50,13 +50,13 @@ TEST(IdleTimeout, BytesEitherWayPutTheDeadlineBackWithoutTimerWork) {
   EXPECT_TRUE(context.aborted);
 }
 
-TEST(IdleTimeout, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("idle_timeout", nullptr), "timeout: required option is missing");
-  EXPECT_EQ(option_problem("idle_timeout", {{"timeout", 0}}),
+TEST(IdleTimeoutPlugin, OptionsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("idle_timeout", nullptr), "timeout: required option is missing");
+  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", 0}}),
             "timeout: must be between 0.001 and 31536000, not 0");
-  EXPECT_EQ(option_problem("idle_timeout", {{"timeout", -1}}),
+  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", -1}}),
             "timeout: must be between 0.001 and 31536000, not -1");
-  EXPECT_EQ(option_problem("idle_timeout", {{"timeout", 0.25}}), "");
+  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", 0.25}}), "");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 struct FakeCall {
   FakeCall(const std::filesystem::path& state_root, const nlohmann::json& options,
            const std::string& source = "src")
-      : context(state_root), plugin(make_plugin("max_conn", options)) {
+      : context(state_root), plugin(plugin_from_config("max_conn", options)) {
     context.info.chain = "work";
     context.info.source = source;
   }
@@ -24,7 +24,7 @@ struct FakeCall {
   std::unique_ptr<Plugin> plugin;
 };
 
-TEST(MaxConn, AdmitsUpToTheLimitUntilACallEnds) {
+TEST(MaxConnPlugin, AdmitsUpToTheLimitUntilACallEnds) {
   TempDir state;
   auto first = std::make_unique<FakeCall>(state.path(), nlohmann::json{{"limit", 2}});
   FakeCall second(state.path(), {{"limit", 2}});
@@ -39,7 +39,7 @@ TEST(MaxConn, AdmitsUpToTheLimitUntilACallEnds) {
   EXPECT_EQ(third.start().kind(), Admission::Kind::admit);
 }
 
-TEST(MaxConn, ChainsDoNotShareSlots) {
+TEST(MaxConnPlugin, ChainsDoNotShareSlots) {
   TempDir state;
   FakeCall work(state.path(), {{"limit", 1}});
   FakeCall other(state.path(), {{"limit", 1}});
@@ -48,7 +48,7 @@ TEST(MaxConn, ChainsDoNotShareSlots) {
   EXPECT_EQ(other.start().kind(), Admission::Kind::admit);
 }
 
-TEST(MaxConn, PerSourceCountsEachCallingQubeApart) {
+TEST(MaxConnPlugin, PerSourceCountsEachCallingQubeApart) {
   TempDir state;
   const nlohmann::json options = {{"limit", 1}, {"per_source", true}};
   FakeCall a1(state.path(), options, "qube-a");
@@ -62,7 +62,7 @@ TEST(MaxConn, PerSourceCountsEachCallingQubeApart) {
   EXPECT_TRUE(std::filesystem::exists(state / "max_conn" / "work+qube-a.slot0"));
 }
 
-TEST(MaxConn, ARefusalWaitsTheRejectDelay) {
+TEST(MaxConnPlugin, ARefusalWaitsTheRejectDelay) {
   TempDir state;
   const nlohmann::json options = {{"limit", 1}, {"reject_delay", 0.3}};
   FakeCall holder(state.path(), options);
@@ -76,7 +76,7 @@ TEST(MaxConn, ARefusalWaitsTheRejectDelay) {
   EXPECT_GE(std::chrono::steady_clock::now() - refusing, std::chrono::milliseconds(300));
 }
 
-TEST(MaxConn, FailsClosedWhenTheStateCannotBeUsed) {
+TEST(MaxConnPlugin, FailsClosedWhenTheStateCannotBeUsed) {
   TempDir dir;
   write_file(dir / "a-file", "");
   FakeCall call(dir / "a-file", {{"limit", 3}});
@@ -85,12 +85,12 @@ TEST(MaxConn, FailsClosedWhenTheStateCannotBeUsed) {
   EXPECT_TRUE(admission.reason().starts_with("max_conn: cannot create")) << admission.reason();
 }
 
-TEST(MaxConn, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("max_conn", nullptr), "limit: required option is missing");
-  EXPECT_EQ(option_problem("max_conn", {{"limit", 0}}), "limit: must be between 1 and 1000, not 0");
-  EXPECT_EQ(option_problem("max_conn", {{"limit", 1}, {"reject_delay", 61}}),
+TEST(MaxConnPlugin, OptionsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("max_conn", nullptr), "limit: required option is missing");
+  EXPECT_EQ(config_problem("max_conn", {{"limit", 0}}), "limit: must be between 1 and 1000, not 0");
+  EXPECT_EQ(config_problem("max_conn", {{"limit", 1}, {"reject_delay", 61}}),
             "reject_delay: must be between 0 and 60, not 61");
-  EXPECT_EQ(option_problem("max_conn", {{"limit", 1}, {"per_source", 1}}),
+  EXPECT_EQ(config_problem("max_conn", {{"limit", 1}, {"per_source", 1}}),
             "per_source: must be true or false, not number");
 }
 

@@ -15,9 +15,9 @@
 
 namespace qrexec_proxy::test {
 
-// The config loader's verdict on `options` for plugin `name`: "" when they
-// are valid, else "OPTION: MESSAGE".
-inline std::string option_problem(const std::string& name, const nlohmann::json& options) {
+// What the config loader says of `options` for plugin `name`, the plugin's
+// own validate() included: "" when they are valid, else "OPTION: MESSAGE".
+inline std::string config_problem(const std::string& name, const nlohmann::json& options) {
   const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);
   if (descriptor == nullptr) return "no plugin " + name;
   auto validated = validate_options(descriptor->options, options);
@@ -30,9 +30,9 @@ inline std::string option_problem(const std::string& name, const nlohmann::json&
 }
 
 // Plugin `name` with `options`, which must be valid.
-inline std::unique_ptr<Plugin> make_plugin(const std::string& name,
-                                           const nlohmann::json& options = nullptr) {
-  const std::string problem = option_problem(name, options);
+inline std::unique_ptr<Plugin> plugin_from_config(const std::string& name,
+                                                  const nlohmann::json& options = nullptr) {
+  const std::string problem = config_problem(name, options);
   EXPECT_EQ(problem, "") << "options of " << name << ": " << options.dump();
   if (!problem.empty()) return nullptr;
   const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);

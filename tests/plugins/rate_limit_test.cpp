@@ -26,8 +26,8 @@ void fire_due(Plugin& plugin, NullContext& context) {
   }
 }
 
-TEST(RateLimit, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
-  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 1000}});
+TEST(RateLimitPlugin, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
+  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", 1000}});
   const DataNeeds needs = plugin->needs(Direction::src2dst);
   EXPECT_FALSE(needs.reads_bytes);
   EXPECT_FALSE(needs.drops_bytes);
@@ -39,8 +39,8 @@ TEST(RateLimit, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
   EXPECT_TRUE(context.timers.empty());
 }
 
-TEST(RateLimit, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
-  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 1000}});
+TEST(RateLimitPlugin, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
+  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", 1000}});
   NullContext context;
   plugin->on_start(context);
   EXPECT_EQ(plugin->on_data(context, counted(Direction::src2dst, 100000)).count(), 1000u);
@@ -58,8 +58,8 @@ TEST(RateLimit, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
   EXPECT_EQ(plugin->on_data(context, counted(Direction::src2dst, 99000)).count(), 500u);
 }
 
-TEST(RateLimit, BurstCapsTheBucket) {
-  auto plugin = make_plugin("rate_limit", {{"dst2src_rate", 1000}, {"burst", 100}});
+TEST(RateLimitPlugin, BurstCapsTheBucket) {
+  auto plugin = plugin_from_config("rate_limit", {{"dst2src_rate", 1000}, {"burst", 100}});
   NullContext context;
   plugin->on_start(context);
   EXPECT_EQ(plugin->on_data(context, counted(Direction::dst2src, 5000)).count(), 100u);
@@ -68,10 +68,10 @@ TEST(RateLimit, BurstCapsTheBucket) {
   EXPECT_EQ(plugin->on_data(context, counted(Direction::dst2src, 5000)).count(), 100u);
 }
 
-TEST(RateLimit, NeverPassesMoreThanBurstPlusRateTimesTime) {
+TEST(RateLimitPlugin, NeverPassesMoreThanBurstPlusRateTimesTime) {
   constexpr std::int64_t rate = 250000;
   constexpr std::int64_t burst = 30000;
-  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", rate}, {"burst", burst}});
+  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", rate}, {"burst", burst}});
   NullContext context;
   const auto start = context.now_value;
   plugin->on_start(context);
@@ -97,14 +97,14 @@ TEST(RateLimit, NeverPassesMoreThanBurstPlusRateTimesTime) {
   EXPECT_LE(steps, static_cast<int>(seconds * 25) + 2);
 }
 
-TEST(RateLimit, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("rate_limit", {{"src2dst_rate", 0}}),
+TEST(RateLimitPlugin, OptionsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("rate_limit", {{"src2dst_rate", 0}}),
             "src2dst_rate: must be at least 1 (or -1 for none), not 0");
-  EXPECT_EQ(option_problem("rate_limit", {{"burst", 0}}),
+  EXPECT_EQ(config_problem("rate_limit", {{"burst", 0}}),
             "burst: must be at least 1 (or -1 for none), not 0");
-  EXPECT_EQ(option_problem("rate_limit", {{"dst2src_rate", 1.5}}),
+  EXPECT_EQ(config_problem("rate_limit", {{"dst2src_rate", 1.5}}),
             "dst2src_rate: must be a whole number");
-  EXPECT_EQ(option_problem("rate_limit", nullptr), "");
+  EXPECT_EQ(config_problem("rate_limit", nullptr), "");
 }
 
 }  // namespace

@@ -21,9 +21,9 @@ std::vector<fs::path> files_in(const fs::path& directory) {
   return files;
 }
 
-TEST(Record, WritesEachDirectionToItsOwnNamedFile) {
+TEST(RecordPlugin, WritesEachDirectionToItsOwnNamedFile) {
   TempDir dir;
-  auto plugin = make_plugin("record", {{"dir", (dir / "calls").string()}});
+  auto plugin = plugin_from_config("record", {{"dir", (dir / "calls").string()}});
   for (const Direction direction : kBothDirections) {
     EXPECT_TRUE(plugin->needs(direction).reads_bytes);
     EXPECT_FALSE(plugin->needs(direction).drops_bytes);
@@ -66,9 +66,9 @@ TEST(Record, WritesEachDirectionToItsOwnNamedFile) {
   EXPECT_EQ(info.st_mode & 07777, 0700u);
 }
 
-TEST(Record, StopsAtMaxBytesForBothDirectionsTogetherAndSaysSoOnce) {
+TEST(RecordPlugin, StopsAtMaxBytesForBothDirectionsTogetherAndSaysSoOnce) {
   TempDir dir;
-  auto plugin = make_plugin("record", {{"dir", dir.path().string()}, {"max_bytes", 1000}});
+  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}, {"max_bytes", 1000}});
   NullContext context;
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
   DirectionDriver up(*plugin, context, Direction::src2dst);
@@ -91,9 +91,9 @@ TEST(Record, StopsAtMaxBytesForBothDirectionsTogetherAndSaysSoOnce) {
             "record: max_bytes reached, the rest of the call is not recorded");
 }
 
-TEST(Record, ZeroMaxBytesRecordsEmptyFiles) {
+TEST(RecordPlugin, ZeroMaxBytesRecordsEmptyFiles) {
   TempDir dir;
-  auto plugin = make_plugin("record", {{"dir", dir.path().string()}, {"max_bytes", 0}});
+  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}, {"max_bytes", 0}});
   NullContext context;
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
   DirectionDriver up(*plugin, context, Direction::src2dst);
@@ -103,23 +103,23 @@ TEST(Record, ZeroMaxBytesRecordsEmptyFiles) {
   for (const auto& file : files_in(dir.path())) EXPECT_EQ(read_file(file), "");
 }
 
-TEST(Record, FailsTheCallWhenTheFilesCannotBeCreated) {
+TEST(RecordPlugin, FailsTheCallWhenTheFilesCannotBeCreated) {
   TempDir dir;
-  auto plugin = make_plugin("record", {{"dir", (dir / "missing" / "calls").string()}});
+  auto plugin = plugin_from_config("record", {{"dir", (dir / "missing" / "calls").string()}});
   NullContext context;
   const Admission admission = plugin->on_start(context);
   EXPECT_EQ(admission.kind(), Admission::Kind::fail);
   EXPECT_TRUE(admission.reason().starts_with("record: cannot create")) << admission.reason();
 }
 
-TEST(Record, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(option_problem("record", nullptr), "dir: required option is missing");
-  EXPECT_EQ(option_problem("record", {{"dir", "records"}}),
+TEST(RecordPlugin, OptionsAreCheckedAtLoad) {
+  EXPECT_EQ(config_problem("record", nullptr), "dir: required option is missing");
+  EXPECT_EQ(config_problem("record", {{"dir", "records"}}),
             "dir: must be an absolute path, not \"records\"");
-  EXPECT_EQ(option_problem("record", {{"dir", ""}}), "dir: must be an absolute path, not \"\"");
-  EXPECT_EQ(option_problem("record", {{"dir", "/r"}, {"max_bytes", -2}}),
+  EXPECT_EQ(config_problem("record", {{"dir", ""}}), "dir: must be an absolute path, not \"\"");
+  EXPECT_EQ(config_problem("record", {{"dir", "/r"}, {"max_bytes", -2}}),
             "max_bytes: must be at least 0 (or -1 for none), not -2");
-  EXPECT_EQ(option_problem("record", {{"dir", "/r"}, {"max_bytes", -1}}), "");
+  EXPECT_EQ(config_problem("record", {{"dir", "/r"}, {"max_bytes", -1}}), "");
 }
 
 }  // namespace

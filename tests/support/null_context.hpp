@@ -21,9 +21,9 @@ class NullContext final : public PluginContext {
     std::vector<std::pair<std::string, std::string>> fields;
   };
 
-  // `state_root`: where shared_state() keeps its files (none by default).
-  explicit NullContext(std::filesystem::path state_root = "/nonexistent/qrexec-proxy-test-state")
-      : state_(std::move(state_root)) {}
+  NullContext() : state_("/nonexistent/qrexec-proxy-test-state") {}
+  // With real shared state under `state_root`.
+  explicit NullContext(std::filesystem::path state_root) : state_(std::move(state_root)) {}
 
   const CallInfo& call() const override { return info; }
   Clock::time_point now() const override { return now_value; }
