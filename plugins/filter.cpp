@@ -135,11 +135,15 @@ class Filter final : public Plugin {
   }
 
   Verdict on_data(PluginContext& context, const DataView& data) override {
-    if (!active_[index_of(data.direction)]) return Verdict::pass(data.size);
+    DirectionState& state = state_[index_of(data.direction)];
+    if (!active_[index_of(data.direction)] || state.aborted) return Verdict::pass(data.size);
     const Verdict verdict =
         rules_.holds_lines() ? check_lines(context, data) : check_stream(context, data);
-    if (verdict.kind() != Verdict::Kind::cut)
-      state_[index_of(data.direction)].offset += verdict.count();
+    // An abort ends the call before this verdict counts. Should the call go
+    // on all the same (the engine may only record what a plugin would do),
+    // the direction must not stall: from here on it passes unchecked.
+    if (state.aborted) return Verdict::pass(data.size);
+    if (verdict.kind() != Verdict::Kind::cut) state.offset += verdict.count();
     return verdict;
   }
 
@@ -158,6 +162,7 @@ class Filter final : public Plugin {
     std::size_t scanned = 0;        // lines: bytes of the held line known to hold no '\n'
     bool discarding = false;        // lines: dropping the rest of an offending line
     std::uint64_t dropped_lines = 0;
+    bool aborted = false;  // asked for the call's abort
   };
 
   // Streaming check (charset and max_line, action abort): bytes pass as
@@ -290,6 +295,7 @@ class Filter final : public Plugin {
     const std::string reason = "filter: " + std::string(to_string(direction)) + " at byte " +
                                std::to_string(offset) + ": " + problem;
     context.log(Priority::warning, reason + ", aborting the call");
+    state_[index_of(direction)].aborted = true;
     context.abort(reason);
     return Verdict::hold();
   }

@@ -57,7 +57,7 @@ class Record final : public Plugin {
   }
 
   Verdict on_data(PluginContext& context, const DataView& data) override {
-    const auto& sink = sinks_[index_of(data.direction)];
+    auto& sink = sinks_[index_of(data.direction)];
     if (!sink || left_ == 0) return Verdict::pass(data.size);
     std::span<const std::byte> bytes = data.bytes;
     if (left_ > 0 && bytes.size() > static_cast<std::uint64_t>(left_))
@@ -67,7 +67,11 @@ class Record final : public Plugin {
       // does not go on unrecorded.
       context.abort(std::string("record: cannot write ") + std::string(to_string(data.direction)) +
                     ": " + std::strerror(error));
-      return Verdict::hold();
+      // Should the call go on all the same (the engine may only record what
+      // a plugin would do), this direction is no longer recorded.
+      context.file_sinks().close(*sink);
+      sink.reset();
+      return Verdict::pass(data.size);
     }
     if (left_ > 0) {
       left_ -= static_cast<std::int64_t>(bytes.size());

@@ -253,6 +253,36 @@ TEST(FilterPlugin, AsksForABufferThatHoldsALine) {
   EXPECT_FALSE(deny->needs(Direction::dst2src).drops_bytes);
 }
 
+TEST(FilterPlugin, AfterAnAbortThatDoesNotEndTheCallTheDirectionPassesUnchecked) {
+  // An abort normally ends the call at once; should it not, the direction
+  // must neither stall nor ask again for every later byte.
+  for (const nlohmann::json& options : {nlohmann::json{{"charset", "printable"}},
+                                        nlohmann::json{{"deny", {"bad"}}, {"max_line", 100}}}) {
+    SCOPED_TRACE(options.dump());
+    auto plugin = plugin_from_config("filter", options);
+    NullContext context;
+    std::string first = "bad \x01\nmore";
+    const Verdict verdict =
+        plugin->on_data(context, {Direction::src2dst,
+                                  first.size(),
+                                  {reinterpret_cast<std::byte*>(first.data()), first.size()},
+                                  false});
+    ASSERT_TRUE(context.aborted);
+    EXPECT_EQ(verdict.kind(), Verdict::Kind::pass);
+    EXPECT_EQ(verdict.count(), first.size());
+    context.aborted.reset();
+    std::string later = "bad \x02 again\n";
+    EXPECT_EQ(plugin
+                  ->on_data(context, {Direction::src2dst,
+                                      later.size(),
+                                      {reinterpret_cast<std::byte*>(later.data()), later.size()},
+                                      false})
+                  .count(),
+              later.size());
+    EXPECT_FALSE(context.aborted);
+  }
+}
+
 TEST(FilterPlugin, OptionsAreCheckedAtLoad) {
   EXPECT_EQ(config_problem("filter", {{"deny", {"ok", "(unclosed"}}, {"max_line", 10}}),
             "deny: pattern \"(unclosed\" is not a valid RE2 expression: missing ): (unclosed");

@@ -112,6 +112,34 @@ TEST(RecordPlugin, FailsTheCallWhenTheFilesCannotBeCreated) {
   EXPECT_TRUE(admission.reason().starts_with("record: cannot create")) << admission.reason();
 }
 
+TEST(RecordPlugin, AbortsTheCallWhenAFileCannotBeWritten) {
+  TempDir dir;
+  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}});
+  NullContext context;
+  ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
+  context.files.close(0);  // the src2dst file, made first: writing to it now fails
+  std::string bytes = "hello";
+  const Verdict verdict =
+      plugin->on_data(context, {Direction::src2dst,
+                                bytes.size(),
+                                {reinterpret_cast<std::byte*>(bytes.data()), bytes.size()},
+                                false});
+  ASSERT_TRUE(context.aborted);
+  EXPECT_EQ(*context.aborted, "record: cannot write src2dst: Bad file descriptor");
+  // Should the call go on all the same, the direction is not held up.
+  EXPECT_EQ(verdict.kind(), Verdict::Kind::pass);
+  EXPECT_EQ(verdict.count(), bytes.size());
+  context.aborted.reset();
+  EXPECT_EQ(plugin
+                ->on_data(context, {Direction::src2dst,
+                                    bytes.size(),
+                                    {reinterpret_cast<std::byte*>(bytes.data()), bytes.size()},
+                                    false})
+                .count(),
+            bytes.size());
+  EXPECT_FALSE(context.aborted);
+}
+
 TEST(RecordPlugin, OptionsAreCheckedAtLoad) {
   EXPECT_EQ(config_problem("record", nullptr), "dir: required option is missing");
   EXPECT_EQ(config_problem("record", {{"dir", "records"}}),
