@@ -125,6 +125,7 @@ class Call::PluginHandle final : public PluginContext {
     call_.journal_.send(Priority::notice, journal_event::audit,
                         "audit: " + name + " would " + std::string(what), fields);
   }
+  FileSinks& file_sinks() override { return call_.file_sinks_; }
 
  private:
   Call& call_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/destination.hpp"
+#include "core/file_sinks.hpp"
 #include "core/flow.hpp"
 #include "core/journal.hpp"
 #include "core/plugin.hpp"
@@ -106,6 +107,7 @@ class Call {
   std::vector<std::unique_ptr<PluginHandle>> handles_;
   Journal& journal_;
   SharedState& state_;
+  FileSinks file_sinks_;
   TimerSet timers_;
 
   UniqueFd epoll_;

@@ -112,6 +112,7 @@ class Admission {
   std::string reason_;
 };
 
+class FileSinks;
 class SharedState;
 
 // What the engine offers a plugin. One per plugin instance; valid for the
@@ -146,6 +147,8 @@ class PluginContext {
 
   // Cross-process state shared by all calls of this proxy qube.
   virtual SharedState& shared_state() = 0;
+  // Files this call's plugins write; the engine closes them when the call ends.
+  virtual FileSinks& file_sinks() = 0;
 
   // True when this plugin runs with "mode": "audit". The engine already
   // turns refusals, aborts, cuts and drops into audit records; a plugin

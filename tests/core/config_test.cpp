@@ -111,6 +111,32 @@ TEST(Config, ReportsSemanticErrorsWithChainPluginAndOption) {
             "config.json: the file must hold an object of chain name -> chain");
 }
 
+TEST(Config, RunsAPluginsOwnValidationAtLoad) {
+  PluginRegistry custom;
+  PluginDescriptor even;
+  even.name = "even";
+  OptionSpec number;
+  number.name = "n";
+  number.default_value = std::int64_t{0};
+  even.options = {number};
+  even.create = [](const PluginOptions&) { return std::unique_ptr<Plugin>(); };
+  even.validate = [](const PluginOptions& options) -> std::optional<OptionError> {
+    if (options.integer("n") % 2 != 0) return OptionError{"n", "must be even"};
+    return std::nullopt;
+  };
+  custom.add(std::move(even));
+  const auto with = [&](const std::string& n) {
+    return parse_config_text(
+        R"({"c": {"plugins": ["even"], "config": {"even": {"n": )" + n + "}}}}", "config.json",
+        custom);
+  };
+  EXPECT_EQ(only_problem(with("3")),
+            "config.json: chain c, plugin #0 even, option n: must be even");
+  EXPECT_TRUE(with("4").valid());
+  // The check sees the defaults filled in.
+  EXPECT_TRUE(parse_config_text(R"({"c": {"plugins": ["even"]}})", "config.json", custom).valid());
+}
+
 TEST(Config, RefusesDuplicateKeys) {
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": []}, "c": {"plugins": ["pass"]}})")),
             "config.json: duplicate key \"c\"");

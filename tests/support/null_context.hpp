@@ -2,6 +2,7 @@
 // plugin asked for instead of acting on a call.
 #pragma once
 
+#include "core/file_sinks.hpp"
 #include "core/plugin.hpp"
 #include "core/shared_state.hpp"
 
@@ -50,6 +51,7 @@ class NullContext final : public PluginContext {
   void audit(std::string_view action, std::string_view what) override {
     audits.emplace_back(std::string(action), std::string(what));
   }
+  FileSinks& file_sinks() override { return files; }
 
   CallInfo info{"chain", "src", "dst", "test.Service"};
   Clock::time_point now_value{};
@@ -63,6 +65,7 @@ class NullContext final : public PluginContext {
   std::vector<Direction> drained_requests;
   bool audit_enabled = false;
   std::vector<std::pair<std::string, std::string>> audits;
+  FileSinks files;
 
  private:
   SharedState state_;

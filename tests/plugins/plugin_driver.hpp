@@ -1,0 +1,125 @@
+// Helpers for unit tests of plugins: make a plugin from the registry with
+// JSON options, as the config loader does, and play one direction of the
+// engine for it, chunk by chunk, the way Flow offers bytes.
+#pragma once
+
+#include "core/registry.hpp"
+#include "support/null_context.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+namespace qrexec_proxy::test {
+
+// What the config loader says of `options` for plugin `name`, the plugin's
+// own validate() included: "" when they are valid, else "OPTION: MESSAGE".
+inline std::string config_problem(const std::string& name, const nlohmann::json& options) {
+  const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);
+  if (descriptor == nullptr) return "no plugin " + name;
+  auto validated = validate_options(descriptor->options, options);
+  const OptionError* error = std::get_if<OptionError>(&validated);
+  std::optional<OptionError> checked;
+  if (error == nullptr && descriptor->validate)
+    checked = descriptor->validate(std::get<PluginOptions>(validated));
+  if (checked) error = &*checked;
+  return error == nullptr ? "" : error->option + ": " + error->message;
+}
+
+// Plugin `name` with `options`, which must be valid.
+inline std::unique_ptr<Plugin> plugin_from_config(const std::string& name,
+                                                  const nlohmann::json& options = nullptr) {
+  const std::string problem = config_problem(name, options);
+  EXPECT_EQ(problem, "") << "options of " << name << ": " << options.dump();
+  if (!problem.empty()) return nullptr;
+  const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);
+  return descriptor->create(
+      std::get<PluginOptions>(validate_options(descriptor->options, options)));
+}
+
+// One direction of the engine for one plugin: bytes arrive with feed(), the
+// plugin is offered everything pending until it holds, and its verdicts are
+// applied; an abort stops it. Checks the plugin keeps to its DataNeeds.
+class DirectionDriver {
+ public:
+  DirectionDriver(Plugin& plugin, NullContext& context, Direction direction)
+      : plugin_(plugin),
+        context_(context),
+        direction_(direction),
+        needs_(plugin.needs(direction)) {}
+
+  void feed(const std::string& chunk) {
+    EXPECT_FALSE(ended_) << "bytes fed after the end of the stream";
+    pending_ += chunk;
+    offer();
+  }
+  void end() {
+    end_of_stream_ = true;
+    offer();
+  }
+
+  const std::string& output() const { return output_; }
+  std::uint64_t dropped() const { return dropped_; }
+  std::size_t held() const { return pending_.size(); }
+  bool ended() const { return ended_; }
+  bool cut() const { return cut_; }
+
+ private:
+  void offer() {
+    while (!stopped_ && !context_.aborted) {
+      if (pending_.empty()) {
+        if (end_of_stream_ && !ended_) {
+          ended_ = true;
+          plugin_.on_end(context_, direction_);
+        }
+        return;
+      }
+      DataView view{direction_, pending_.size(), {}, end_of_stream_};
+      if (needs_.reads_bytes)
+        view.bytes = {reinterpret_cast<std::byte*>(pending_.data()), pending_.size()};
+      const Verdict verdict = plugin_.on_data(context_, view);
+      if (context_.aborted) {
+        stopped_ = true;  // the engine stops the call at once
+        return;
+      }
+      const std::size_t count =
+          static_cast<std::size_t>(std::min<std::uint64_t>(verdict.count(), pending_.size()));
+      if (verdict.kind() == Verdict::Kind::cut) {
+        cut_ = true;
+        dropped_ += pending_.size();
+        pending_.clear();
+        continue;
+      }
+      if (count == 0) break;
+      if (verdict.kind() == Verdict::Kind::drop) {
+        EXPECT_TRUE(needs_.drops_bytes) << "dropped bytes without declaring drops_bytes";
+        dropped_ += count;
+      } else if (!cut_) {
+        output_ += pending_.substr(0, count);
+      }
+      pending_.erase(0, count);
+    }
+    // What a plugin holds must fit the buffer it asked for, or the engine
+    // could not bring the bytes it waits for.
+    if (!stopped_ && !end_of_stream_ && needs_.reads_bytes) {
+      EXPECT_LE(pending_.size(), needs_.hold_bytes) << "holds more than its hold_bytes";
+    }
+  }
+
+  Plugin& plugin_;
+  NullContext& context_;
+  Direction direction_;
+  DataNeeds needs_;
+  std::string pending_;
+  std::string output_;
+  std::uint64_t dropped_ = 0;
+  bool end_of_stream_ = false;
+  bool ended_ = false;
+  bool cut_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace qrexec_proxy::test
