@@ -70,19 +70,39 @@ class Call {
   class PluginHandle;
   friend class PluginHandle;
 
+  // A child process of the call: the destination (children_[0]) or a
+  // plugin's filter program.
+  struct Child {
+    Destination process;
+    std::optional<std::size_t> plugin;  // the filter's plugin; none for the destination
+    Direction direction = Direction::src2dst;
+    std::string stderr_line;
+  };
+  // Where a plugin sits in one direction: its flow and its stage there.
+  struct StagePlace {
+    std::size_t flow;
+    std::size_t stage;
+  };
+
   bool admit(CallResult& result);
   bool start(SourceEndpoint source, const std::vector<std::string>& argv,
              const std::vector<std::string>& environment, int signal_fd, CallResult& result);
-  std::unique_ptr<ByteFifo> make_fifo(Direction direction, int input_fd, int output_fd);
+  bool build_direction(Direction direction, const std::vector<std::string>& environment,
+                       std::string& error);
+  std::unique_ptr<ByteFifo> make_fifo(Direction direction, const std::vector<std::size_t>& plugins,
+                                      int input_fd, int output_fd);
+  void close_source_output();
   bool watch(int fd, std::uint32_t events, std::uint64_t key);
   void loop();
   void dispatch(std::uint64_t key, std::uint32_t events);
+  void child_exited(std::size_t child);
   void fire_due_timers();
   void check_flows();
   bool done() const;
-  void read_destination_stderr(bool flush);
+  void read_child_stderr(std::size_t child, bool flush);
   void finish(CallResult& result);
-  void stop_destination();
+  void stop_children(bool destination_too);
+  void end_call(CallOutcome outcome, std::string reason);
 
   // Requests from plugin `index`.
   void plugin_abort(std::size_t index, std::string_view reason);
@@ -90,8 +110,15 @@ class Call {
   void plugin_wake(std::size_t index, Direction direction);
   void plugin_pause(std::size_t index, Direction direction, bool paused);
   void plugin_notify_drained(std::size_t index, Direction direction);
-  std::size_t stage_of(std::size_t index, Direction direction) const;
-  Flow* flow(Direction direction) { return flows_[index_of(direction)].get(); }
+  // The flow and stage of a plugin, once the flows exist and if the plugin
+  // is a stage of that direction.
+  Flow* place_of(std::size_t index, Direction direction, std::size_t& stage);
+  std::vector<std::unique_ptr<Flow>>& flows(Direction direction) {
+    return flows_[index_of(direction)];
+  }
+  const std::vector<std::unique_ptr<Flow>>& flows(Direction direction) const {
+    return flows_[index_of(direction)];
+  }
 
   // Requests made during on_start, before the flows exist.
   struct EarlyRequest {
@@ -111,14 +138,17 @@ class Call {
   TimerSet timers_;
 
   UniqueFd epoll_;
-  std::optional<Destination> destination_;
-  std::unique_ptr<Flow> flows_[2];
+  std::vector<Child> children_;
+  // Per direction, in stream order: the first reads from the sender, the
+  // last writes to the receiver, filter programs join the others.
+  std::vector<std::unique_ptr<Flow>> flows_[2];
+  std::vector<std::optional<StagePlace>> places_[2];
+  bool flows_built_ = false;
   SourceEndpoint source_;
   int source_input_flags_ = -1;
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;
   int signal_fd_ = -1;
-  std::string stderr_line_;
 
   bool aborted_ = false;  // the call ends now; flows stop at the next check
   CallOutcome end_outcome_ = CallOutcome::completed;
