@@ -458,20 +458,21 @@ void Call::loop() {
 }
 
 void Call::stop_destination() {
-  if (!destination_ || destination_->reap()) return;
+  if (!destination_ || destination_->exit_status()) return;
+  // SIGTERM to its process group and a grace period for it to exit; then
+  // SIGKILL to whatever is left of the group (helpers that ignored SIGTERM
+  // or outlived the leader). The leader is collected last: until then its
+  // pid, and so the group's id, cannot belong to anyone else.
   destination_->signal(SIGTERM);
   pollfd exited{destination_->pidfd(), POLLIN, 0};
   const auto deadline = Clock::now() + std::chrono::milliseconds(kTerminateGraceMs);
-  while (!destination_->reap()) {
+  while (!destination_->has_exited()) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) break;
     ::poll(&exited, 1, static_cast<int>(left));
   }
-  if (!destination_->reap()) {
-    destination_->signal(SIGKILL);
-    ::poll(&exited, 1, -1);
-    destination_->reap();
-  }
+  destination_->signal(SIGKILL);
+  destination_->wait();
 }
 
 void Call::finish(CallResult& result) {
