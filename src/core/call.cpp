@@ -232,7 +232,8 @@ bool Call::watch(int fd, std::uint32_t events, std::uint64_t key) {
 }
 
 bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd, CallResult& result) {
+                 const std::vector<std::string>& environment, int signal_fd,
+                 const LockDown& lock_down, CallResult& result) {
   auto fail = [&](std::string reason) {
     result.outcome = CallOutcome::failed;
     result.reason = std::move(reason);
@@ -252,6 +253,11 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   source_input_flags_ = make_nonblocking(source.input_fd);
   source_output_flags_ = make_nonblocking(source.output_fd);
   source_output_is_socket_ = is_socket(source.output_fd);
+  if (!source_output_is_socket_) {
+    // Opened now: nothing is opened once the call runs (syscall_filter.hpp).
+    null_output_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!null_output_) return fail("cannot open /dev/null: " + errno_text(errno));
+  }
 
   std::vector<FlowStage> forward, backward;
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
@@ -276,11 +282,8 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
                                  ::shutdown(source_.output_fd, SHUT_WR);
                                } else {
                                  // Keep the descriptor number taken so nothing else lands on it.
-                                 const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-                                 if (null >= 0) {
-                                   ::dup2(null, source_.output_fd);
-                                   ::close(null);
-                                 }
+                                 ::dup2(null_output_.get(), source_.output_fd);
+                                 null_output_.reset();
                                }
                              });
 
@@ -295,6 +298,10 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
       !watch(destination_->pidfd(), EPOLLIN, destination_exit) ||
       (signal_fd >= 0 && !watch(signal_fd, EPOLLIN, signals)))
     return fail("epoll_ctl: " + errno_text(errno));
+  if (lock_down) {
+    if (std::string error = lock_down(destination_->pid()); !error.empty())
+      return fail("cannot lock the process down: " + error);
+  }
   return true;
 }
 
@@ -489,10 +496,11 @@ void Call::finish(CallResult& result) {
 }
 
 CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv,
-                     const std::vector<std::string>& environment, int signal_fd) {
+                     const std::vector<std::string>& environment, int signal_fd,
+                     const LockDown& lock_down) {
   started_ = Clock::now();
   CallResult result;
-  if (admit(result) && start(source, argv, environment, signal_fd, result)) {
+  if (admit(result) && start(source, argv, environment, signal_fd, lock_down, result)) {
     loop();
     finish(result);
   } else if (destination_) {

@@ -11,6 +11,7 @@
 #include "core/timer_set.hpp"
 #include "core/unique_fd.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,12 @@ struct SourceEndpoint {
   int output_fd = 1;
 };
 
+// Runs once the call is set up (destination running, every descriptor and
+// buffer in place) and before the first byte moves: the service installs its
+// syscall filter here. Returns an error message, or an empty string; an
+// error fails the call (exit 125) before any byte moves.
+using LockDown = std::function<std::string(pid_t destination)>;
+
 class Call {
  public:
   Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state);
@@ -60,9 +67,11 @@ class Call {
 
   // Runs the call to its end: admission, the destination `argv` (absolute
   // path first) with `environment`, the data, and teardown. `signal_fd`
-  // (optional) is a signalfd whose signals terminate the call.
+  // (optional) is a signalfd whose signals terminate the call; `lock_down`
+  // (optional) runs between set-up and the first byte.
   CallResult run(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd);
+                 const std::vector<std::string>& environment, int signal_fd,
+                 const LockDown& lock_down = {});
 
  private:
   class PluginHandle;
@@ -70,7 +79,8 @@ class Call {
 
   bool admit(CallResult& result);
   bool start(SourceEndpoint source, const std::vector<std::string>& argv,
-             const std::vector<std::string>& environment, int signal_fd, CallResult& result);
+             const std::vector<std::string>& environment, int signal_fd, const LockDown& lock_down,
+             CallResult& result);
   std::unique_ptr<ByteFifo> make_fifo(Direction direction, int input_fd, int output_fd);
   bool watch(int fd, std::uint32_t events, std::uint64_t key);
   void loop();
@@ -111,6 +121,7 @@ class Call {
   std::optional<Destination> destination_;
   std::unique_ptr<Flow> flows_[2];
   SourceEndpoint source_;
+  UniqueFd null_output_;  // /dev/null, to end a source output that is no socket
   int source_input_flags_ = -1;
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;

@@ -1,0 +1,26 @@
+// The service's seccomp filter: once a call is set up, the process may only
+// move bytes, wait, keep time, log, and stop its own destination. Anything
+// else kills it (README: "Threat model").
+//
+// When: after the destination has been spawned (a filter is inherited across
+// execve, and the destination must not run under ours) and after every
+// descriptor, buffer and admission check of the call exists (those need
+// wider calls: open, mmap of memfds, epoll_ctl, posix_spawn...).
+//
+// The allow-list itself, one group per need with the reason, is in
+// syscall_filter.cpp; see there for how to extend it.
+#pragma once
+
+#include <string>
+
+#include <sys/types.h>
+
+namespace qrexec_proxy {
+
+// Sets PR_SET_NO_NEW_PRIVS (a filter needs it; it is normally set already
+// by prepare_service_process) and installs the filter for this process.
+// `destination` is the one process the call may signal and reap. Returns an
+// error message, or an empty string once the filter is in force.
+std::string install_syscall_filter(pid_t destination);
+
+}  // namespace qrexec_proxy
