@@ -48,6 +48,10 @@ class Emulation {
   std::vector<std::string> environment(const std::string& qube) const;
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
+  // The environment qrexec-agent gives the service for `argument`, with
+  // `extra` entries added or replacing the agent's.
+  std::vector<std::string> agent_environment(const std::string& argument,
+                                             const std::vector<std::string>& extra = {}) const;
   // Runs the installed service directly, the way qrexec-agent runs it
   // (socketpairs, QREXEC_* environment), with `argv1` as argv[1] if given.
   ProcessResult run_service_as_agent(const std::string& argument, ProcessOptions options = {},
