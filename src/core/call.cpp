@@ -274,12 +274,10 @@ void Call::close_source_output() {
     ::shutdown(source_.output_fd, SHUT_WR);
     return;
   }
-  // Keep the descriptor number taken so nothing else lands on it.
-  const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-  if (null >= 0) {
-    ::dup2(null, source_.output_fd);
-    ::close(null);
-  }
+  // Keep the descriptor number taken so nothing else lands on it. (Opened
+  // at set-up: nothing is opened once the call runs, syscall_filter.hpp.)
+  ::dup2(null_output_.get(), source_.output_fd);
+  null_output_.reset();
 }
 
 bool Call::watch(int fd, std::uint32_t events, std::uint64_t key) {
@@ -361,7 +359,8 @@ bool Call::build_direction(Direction direction, const std::vector<std::string>& 
 }
 
 bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd, CallResult& result) {
+                 const std::vector<std::string>& environment, int signal_fd,
+                 const LockDown& lock_down, CallResult& result) {
   auto fail = [&](std::string reason) {
     result.outcome = CallOutcome::failed;
     result.reason = std::move(reason);
@@ -388,6 +387,10 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   source_input_flags_ = make_nonblocking(source.input_fd);
   source_output_flags_ = make_nonblocking(source.output_fd);
   source_output_is_socket_ = is_socket(source.output_fd);
+  if (!source_output_is_socket_) {
+    null_output_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!null_output_) return fail("cannot open /dev/null: " + errno_text(errno));
+  }
 
   std::string error;
   for (const Direction direction : kBothDirections)
@@ -414,6 +417,12 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   }
   if (signal_fd >= 0 && !watch(signal_fd, EPOLLIN, event_key(EventKind::signals)))
     return fail("epoll_ctl: " + errno_text(errno));
+  if (lock_down) {
+    std::vector<pid_t> pids;
+    for (const auto& child : children_) pids.push_back(child.process.pid());
+    if (std::string why = lock_down(pids); !why.empty())
+      return fail("cannot lock the process down: " + why);
+  }
   return true;
 }
 
@@ -580,29 +589,29 @@ void Call::loop() {
   }
 }
 
-// SIGTERM to every child still running, a grace period for them all
-// together, then SIGKILL.
+// SIGTERM to the process group of every child not yet collected, one grace
+// period for them all, then SIGKILL to whatever is left of each group
+// (helpers that ignored SIGTERM or outlived their leader). Leaders are
+// collected last: until then their pids, and so their groups' ids, cannot
+// belong to anyone else.
 void Call::stop_children(bool destination_too) {
   std::vector<Destination*> running;
   for (std::size_t i = destination_too ? 0 : 1; i < children_.size(); ++i)
-    if (!children_[i].process.reap()) running.push_back(&children_[i].process);
+    if (!children_[i].process.exit_status()) running.push_back(&children_[i].process);
   for (Destination* child : running) child->signal(SIGTERM);
   const auto deadline = Clock::now() + std::chrono::milliseconds(kTerminateGraceMs);
-  auto wait_for = [&](Destination& child, int timeout_ms) {
-    pollfd exited{child.pidfd(), POLLIN, 0};
-    if (!child.reap()) ::poll(&exited, 1, timeout_ms);
-    return child.reap();
-  };
   for (Destination* child : running) {
-    while (!child->reap()) {
+    pollfd exited{child->pidfd(), POLLIN, 0};
+    while (!child->has_exited()) {
       const auto left =
           std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-      if (left <= 0 || wait_for(*child, static_cast<int>(left))) break;
+      if (left <= 0) break;
+      ::poll(&exited, 1, static_cast<int>(left));
     }
-    if (!child->reap()) {
-      child->signal(SIGKILL);
-      wait_for(*child, -1);
-    }
+  }
+  for (Destination* child : running) {
+    child->signal(SIGKILL);
+    child->wait();
   }
 }
 
@@ -627,10 +636,11 @@ void Call::finish(CallResult& result) {
 }
 
 CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv,
-                     const std::vector<std::string>& environment, int signal_fd) {
+                     const std::vector<std::string>& environment, int signal_fd,
+                     const LockDown& lock_down) {
   started_ = Clock::now();
   CallResult result;
-  if (admit(result) && start(source, argv, environment, signal_fd, result)) {
+  if (admit(result) && start(source, argv, environment, signal_fd, lock_down, result)) {
     loop();
     finish(result);
   } else if (!children_.empty()) {

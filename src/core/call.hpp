@@ -12,8 +12,10 @@
 #include "core/timer_set.hpp"
 #include "core/unique_fd.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,13 @@ struct SourceEndpoint {
   int output_fd = 1;
 };
 
+// Runs once the call is set up (destination and filter programs running,
+// every descriptor and buffer in place) and before the first byte moves:
+// the service installs its syscall filter here. Gets the call's children,
+// the processes it may still signal and reap. Returns an error message, or
+// an empty string; an error fails the call (exit 125) before any byte moves.
+using LockDown = std::function<std::string(std::span<const pid_t> children)>;
+
 class Call {
  public:
   Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state);
@@ -62,9 +71,11 @@ class Call {
 
   // Runs the call to its end: admission, the destination `argv` (absolute
   // path first) with `environment`, the data, and teardown. `signal_fd`
-  // (optional) is a signalfd whose signals terminate the call.
+  // (optional) is a signalfd whose signals terminate the call; `lock_down`
+  // (optional) runs between set-up and the first byte.
   CallResult run(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd);
+                 const std::vector<std::string>& environment, int signal_fd,
+                 const LockDown& lock_down = {});
 
  private:
   class PluginHandle;
@@ -86,7 +97,8 @@ class Call {
 
   bool admit(CallResult& result);
   bool start(SourceEndpoint source, const std::vector<std::string>& argv,
-             const std::vector<std::string>& environment, int signal_fd, CallResult& result);
+             const std::vector<std::string>& environment, int signal_fd, const LockDown& lock_down,
+             CallResult& result);
   bool build_direction(Direction direction, const std::vector<std::string>& environment,
                        std::string& error);
   std::unique_ptr<ByteFifo> make_fifo(Direction direction, const std::vector<std::size_t>& plugins,
@@ -145,6 +157,7 @@ class Call {
   std::vector<std::optional<StagePlace>> places_[2];
   bool flows_built_ = false;
   SourceEndpoint source_;
+  UniqueFd null_output_;  // /dev/null, to end a source output that is no socket
   int source_input_flags_ = -1;
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;
