@@ -485,5 +485,38 @@ TEST_F(Faults, AHostileArgumentOnlyInTheEnvironmentIsRefusedToo) {
   }
 }
 
+TEST_F(Faults, AnUnusableStateDirectoryFailsStatefulPluginsClosed) {
+  // The state directory's place holds a file: no one, root included, can
+  // make the directory there.
+  write_file(emulation.state_dir(), "not a directory");
+  emulation.write_config(R"({
+    "counted": {"plugins": ["count"], "config": {"count": {"limit": 5, "limit_interval": 60}}},
+    "capped": {"plugins": ["max_conn"], "config": {"max_conn": {"limit": 2}}},
+    "plain": {"plugins": ["pass"]}})");
+  for (const std::string chain : {"counted", "capped"}) {
+    SCOPED_TRACE(chain);
+    ProcessOptions options;
+    options.input = "bytes that must go nowhere";
+    const ProcessResult result =
+        emulation.run_service_as_agent(chain + "+dst+test.Sink+" + chain, options);
+    EXPECT_EQ(result.exit_status, 125);
+    EXPECT_EQ(result.out, "");
+    EXPECT_EQ(result.err, "");
+    EXPECT_FALSE(fs::exists(emulation.output(chain))) << "the destination was started";
+  }
+  const auto records = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"}, 2);
+  ASSERT_EQ(records.size(), 2u);
+  for (const auto& record : records) {
+    EXPECT_EQ(field(record, "OUTCOME"), "failed");
+    EXPECT_NE(field(record, "REASON").find("cannot create " + emulation.state_dir().string()),
+              std::string::npos)
+        << field(record, "REASON");
+  }
+  // A chain without state is not affected.
+  ProcessOptions options;
+  options.input = "still fine\n";
+  EXPECT_EQ(emulation.run_service_as_agent("plain+dst+qrexec-mirror", options).out, "still fine\n");
+}
+
 }  // namespace
 }  // namespace qrexec_proxy::test
