@@ -25,6 +25,8 @@ import unittest
 
 import jinja2
 
+# No __pycache__ in the source tree (it would end up in source archives).
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from salt_emulation import SaltRenderer, load_yaml, parse_states, render_pillar  # noqa: E402
 from state_signatures import GLOBAL_ARGUMENTS, REQUISITES, SIGNATURES  # noqa: E402
