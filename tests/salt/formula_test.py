@@ -479,7 +479,12 @@ class PolicyTest(unittest.TestCase):
         expected_file = "/etc/qubes/policy.d/" + settings.get("policy_file", "30-qrexec-proxy.policy")
         self.assertEqual(state.name, expected_file)
         self.assertEqual(state.arguments["check_cmd"], "/usr/bin/qubes-policy-lint")
-        contents = state.arguments["contents"]
+        return self.check_contents(state.arguments["contents"], pillar)
+
+    def check_contents(self, contents, pillar):
+        """Fails unless CONTENTS is a header, then for each route of PILLAR
+        the two lines the CLI prints, in order, and nothing else."""
+        settings = pillar["qrexec-proxy"]
         self.assertTrue(contents.endswith("\n") and not contents.endswith("\n\n"))
         lines = contents.splitlines()
         self.assertTrue(lines[0].startswith("## Managed by Salt"), lines[0])
@@ -488,19 +493,17 @@ class PolicyTest(unittest.TestCase):
         expected = []
         for route in settings.get("routes", []):
             pair = self.cli_lines(route, settings["proxy"]["name"], qube_dir)
-            with self.subTest(route=route):
-                index = lines.index(pair[0])
-                self.assertEqual(lines[index + 1], pair[1], "the pair as the CLI prints it")
+            self.assertIn(pair[0], lines)
+            self.assertEqual(lines[lines.index(pair[0]) + 1], pair[1], "the pair as the CLI prints it")
             expected.extend(pair)
         # Nothing but the routes' lines, in the pillar's order.
         self.assertEqual(rules, expected)
-        for rule in rules:
-            with self.subTest(rule=rule):
-                self.assertNotIn("\t", rule)
-                match = RULE.fullmatch(rule)
-                self.assertIsNotNone(match, "a well-formed v5 rule of a literal service and target")
-                self.assertNotIn(match["target"], ["default", "none"])
         proxy = settings["proxy"]["name"]
+        for rule in rules:
+            self.assertNotIn("\t", rule)
+            match = RULE.fullmatch(rule)
+            self.assertIsNotNone(match, f"{rule!r}: a well-formed v5 rule of a literal service and target")
+            self.assertNotIn(match["target"], ["default", "none"])
         for first, second in zip(rules[0::2], rules[1::2]):
             first, second = RULE.fullmatch(first), RULE.fullmatch(second)
             self.assertEqual((first["service"], first["target"]), ("qrexec-proxy", proxy))
@@ -524,12 +527,18 @@ class PolicyTest(unittest.TestCase):
             self.assertTrue(line == "" or line.startswith("##"), line)
 
     def test_the_comparison_can_fail(self):
-        # Lines spaced otherwise than the CLI spaces them are not accepted.
         pillar = example_pillar()
-        route = pillar["qrexec-proxy"]["routes"][0]
-        pair = self.cli_lines(route, pillar["qrexec-proxy"]["proxy"]["name"],
-                              self.qube_dir_with_chains(pillar))
-        self.assertNotEqual(" ".join(pair[0].split()), pair[0])
+        contents = self.policy_file(pillar).arguments["contents"]
+        rule = next(line for line in contents.splitlines() if line.startswith("qrexec-proxy "))
+        for name, tampered in [
+                ("spacing", contents.replace(rule, " ".join(rule.split()))),
+                ("an extra rule", contents + "qubes.VMShell  *  work  vault  allow\n"),
+                ("a wider argument", contents.replace(rule, rule.replace("+store-one-way", "*", 1))),
+                ("no header", contents.replace("## Managed by Salt", "##", 1))]:
+            with self.subTest(name):
+                self.assertNotEqual(tampered, contents)
+                with self.assertRaises(AssertionError):
+                    self.check_contents(tampered, pillar)
 
 
 def parse_stateful_output(stdout):
