@@ -300,7 +300,8 @@ bool Call::build_direction(Direction direction, const std::vector<std::string>& 
     return plugins_[plugin].plugin->filter_program(direction) != nullptr;
   });
   const std::size_t first_filter = children_.size();
-  for (const std::size_t plugin : plan.filters) {
+  for (std::size_t position = 0; position < plan.filters.size(); ++position) {
+    const std::size_t plugin = plan.filters[position];
     std::vector<std::string> filter_environment = environment;
     filter_environment.push_back("QREXEC_PROXY_CALL_CHAIN=" + info_.chain);
     filter_environment.push_back("QREXEC_PROXY_CALL_SOURCE=" + info_.source);
@@ -315,7 +316,8 @@ bool Call::build_direction(Direction direction, const std::vector<std::string>& 
               errno_text(spawned.error_number);
       return false;
     }
-    children_.push_back({std::move(*spawned.destination), plugin, direction, {}});
+    // Segment position + 1 reads what this program writes.
+    children_.push_back({std::move(*spawned.destination), plugin, direction, position + 1, {}});
   }
 
   const std::size_t d = index_of(direction);
@@ -382,7 +384,7 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   if (!spawned.destination)
     return fail("cannot start " + escape_for_log(argv.front()) + ": " +
                 errno_text(spawned.error_number));
-  children_.push_back({std::move(*spawned.destination), std::nullopt, Direction::src2dst, {}});
+  children_.push_back({std::move(*spawned.destination), std::nullopt, Direction::src2dst, 0, {}});
 
   source_input_flags_ = make_nonblocking(source.input_fd);
   source_output_flags_ = make_nonblocking(source.output_fd);
@@ -554,8 +556,17 @@ bool Call::done() const {
   const Flow& to_source = *flows(Direction::dst2src).back();
   // qrexec ends a call when the service has exited and its output is
   // delivered; what the caller still sends then has nowhere to go.
-  return children_.front().process.exit_status().has_value() && to_source.input_ended() &&
-         to_source.output_done();
+  if (!children_.front().process.exit_status() || !to_source.input_ended() ||
+      !to_source.output_done())
+    return false;
+  // A filter program that has ended its output is waited for, so that its
+  // exit status counts: a failure after its last byte still aborts the call.
+  for (std::size_t i = 1; i < children_.size(); ++i) {
+    const Child& child = children_[i];
+    if (flows(child.direction)[child.reading_flow]->input_ended() && !child.process.exit_status())
+      return false;
+  }
+  return true;
 }
 
 void Call::loop() {

@@ -87,6 +87,7 @@ class Call {
     Destination process;
     std::optional<std::size_t> plugin;  // the filter's plugin; none for the destination
     Direction direction = Direction::src2dst;
+    std::size_t reading_flow = 0;  // a filter's: the flow of `direction` reading its stdout
     std::string stderr_line;
   };
   // Where a plugin sits in one direction: its flow and its stage there.

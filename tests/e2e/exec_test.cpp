@@ -18,7 +18,13 @@ class Exec : public ::testing::Test {
                "\"$QREXEC_PROXY_CALL_SERVICE\" \"$QREXEC_PROXY_CALL_DIRECTION\"\nexec cat\n");
     write_file(emulation.root() / "filters/fail",
                "#!/bin/sh\necho 'filter gives up' >&2\nhead -c 3 >/dev/null\nexit 3\n");
-    for (const char* name : {"upper", "who", "fail"})
+    // Passes lines of digits; at the first other line it closes its output,
+    // and only then fails.
+    write_file(emulation.root() / "filters/digits",
+               "#!/bin/sh\nwhile IFS= read -r line; do\n"
+               "  case $line in *[!0-9]*) exec >&-; sleep 0.3; exit 1 ;; esac\n"
+               "  printf '%s\\n' \"$line\"\ndone\n");
+    for (const char* name : {"upper", "who", "fail", "digits"})
       std::filesystem::permissions(emulation.root() / "filters" / name,
                                    std::filesystem::perms::owner_all);
     const std::string filters = (emulation.root() / "filters").string();
@@ -34,6 +40,8 @@ class Exec : public ::testing::Test {
                            filters + R"(/who"]}}},
       "fail": {"plugins": ["exec"], "config": {"exec": {"src2dst": [")" +
                            filters + R"(/fail"]}}},
+      "digits": {"plugins": ["exec"], "config": {"exec": {"src2dst": [")" +
+                           filters + R"(/digits"]}}},
       "bulk": {"plugins": ["pass", "exec", "pass"], "config": {"exec": {"src2dst": ["/bin/cat"], "dst2src": ["/bin/cat"]}}}
     })");
   }
@@ -87,6 +95,15 @@ TEST_F(Exec, AFailingProgramAbortsTheCallAndSaysWhy) {
       journal_records({"SOURCE=" + emulation.source(), "EVENT=plugin", "PLUGIN=exec"});
   ASSERT_EQ(stderr_records.size(), 1u);
   EXPECT_EQ(field(stderr_records[0], "MESSAGE"), "exec src2dst program: filter gives up");
+}
+
+TEST_F(Exec, AProgramFailingAfterItsLastByteStillAbortsTheCall) {
+  // The destination gets the digits and the end of its input, and exits 0
+  // before the program's failure is known: the call must still abort.
+  EXPECT_EQ(call("digits+dst+test.Count", "123\n456\n").out, "8\n");
+  const ProcessResult result = call("digits+dst+test.Count", "123\nabc\n");
+  EXPECT_EQ(result.exit_status, 124);
+  EXPECT_EQ(result.err, "");
 }
 
 TEST_F(Exec, BulkDataPassesFiltersByteExact) {
