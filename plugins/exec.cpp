@@ -42,16 +42,8 @@ std::optional<OptionError> check_program(const std::string& option,
   return std::nullopt;
 }
 
-OptionSpec program_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::string_list;
-  spec.default_value = std::vector<std::string>{};
-  spec.meaning = meaning;
-  return spec;
-}
-
 PluginDescriptor describe_exec() {
+  const std::vector<std::string> no_program;
   PluginDescriptor descriptor{
       "exec",
       "Runs a direction's bytes through a program: a filter in any language.",
@@ -71,12 +63,14 @@ PluginDescriptor describe_exec() {
       "an absolute path: no shell, no PATH lookup. Each program costs a process per call and "
       "copies of the bytes through it; the other plugins keep their own data path.",
       {
-          program_option("src2dst",
-                         "The program for bytes from the source to the destination, as "
-                         "[\"/absolute/program\", \"argument\", ...]; empty: none."),
-          program_option("dst2src",
-                         "The program for bytes from the destination back to the source, as "
-                         "[\"/absolute/program\", \"argument\", ...]; empty: none."),
+          OptionSpec::string_list("src2dst",
+                                  "The program for bytes from the source to the destination, as "
+                                  "[\"/absolute/program\", \"argument\", ...]; empty: none.")
+              .with_default(no_program),
+          OptionSpec::string_list("dst2src",
+                                  "The program for bytes from the destination back to the source, "
+                                  "as [\"/absolute/program\", \"argument\", ...]; empty: none.")
+              .with_default(no_program),
       },
       [](const PluginOptions& options) { return std::make_unique<Exec>(options); },
   };
