@@ -64,7 +64,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(plugin.name != kDefaultEndpointName);
       FUZZ_CHECK(plugin.descriptor != nullptr && plugin.descriptor == registry.find(plugin.name));
       // Complete: every declared option has a valid value, and no other.
-      FUZZ_CHECK(plugin.options.values().size() == plugin.descriptor->options.size());
+      FUZZ_CHECK(plugin.options.values().size() ==
+                 plugin.descriptor->options.size() + common_option_specs().size());
+      for (const auto& spec : common_option_specs()) {
+        const auto value = plugin.options.values().find(spec.name);
+        FUZZ_CHECK(value != plugin.options.values().end());
+        FUZZ_CHECK(fits(spec, value->second));
+      }
       for (const auto& spec : plugin.descriptor->options) {
         const auto value = plugin.options.values().find(spec.name);
         FUZZ_CHECK(value != plugin.options.values().end());

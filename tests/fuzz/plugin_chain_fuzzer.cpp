@@ -23,7 +23,9 @@
 //  - counts add up: received = delivered + dropped at the end;
 //  - no control byte in a plugin's log records (the journal must not get
 //    any, whatever the bytes that passed).
+#include "core/file_sinks.hpp"
 #include "core/flow.hpp"
+#include "core/options.hpp"
 #include "core/pipe_fifo.hpp"
 #include "core/registry.hpp"
 #include "core/ring_fifo.hpp"
@@ -120,11 +122,24 @@ std::optional<PluginOptions> fuzzed_options(const PluginDescriptor& descriptor,
     for (const auto& spec : descriptor.options)
       if (input.ConsumeBool()) config[spec.name] = fuzzed_value(spec, input);
   }
-  auto validated = validate_options(descriptor.options, config);
-  if (std::holds_alternative<OptionError>(validated))
-    validated = validate_options(descriptor.options, json());
-  if (auto* options = std::get_if<PluginOptions>(&validated)) return *options;
-  return std::nullopt;  // a required option: nothing to fuzz it with
+  // Directories the plugin would write to (record's dir, count's
+  // state_dir) stay in the run's scratch directory, whatever the input.
+  for (const auto& spec : descriptor.options)
+    if (spec.name == "dir" || spec.name == "state_dir") config[spec.name] = (state_root() / "files").string();
+  if (input.ConsumeBool()) config[std::string(kModeOption)] = "audit";
+  // Exactly what the config loader accepts: the options, then the plugin's
+  // own check of them; otherwise the defaults.
+  auto accept = [&](const json& candidate) -> std::optional<PluginOptions> {
+    auto validated = validate_options(descriptor.options, candidate);
+    auto* options = std::get_if<PluginOptions>(&validated);
+    if (options == nullptr || (descriptor.validate && descriptor.validate(*options))) return std::nullopt;
+    return *options;
+  };
+  if (auto options = accept(config)) return options;
+  json defaults = json::object();
+  for (const auto& spec : descriptor.options)
+    if (spec.name == "dir" || spec.name == "state_dir") defaults[spec.name] = config[spec.name];
+  return accept(defaults);  // none: a required option, nothing to fuzz it with
 }
 
 struct PipeEnds {
@@ -214,10 +229,12 @@ class ChainRun {
 
   FuzzedDataProvider& input_;
   SharedState state_;
+  FileSinks files_;
   TimerSet timers_;
   Clock::time_point now_{};
   CallInfo info_{"fuzz", "src", "dst", "fuzz.Service"};
   std::vector<std::unique_ptr<Plugin>> plugins_;
+  std::vector<bool> audited_;
   std::vector<std::unique_ptr<Probe>> probes_;
   std::vector<std::unique_ptr<Context>> contexts_;
   std::vector<std::string> names_;
@@ -281,6 +298,12 @@ class ChainRun::Context final : public PluginContext {
       flow->notify_when_drained(run_.stage_of(index_, direction));
   }
   SharedState& shared_state() override { return run_.state_; }
+  bool audit_mode() const override { return run_.audited_[index_]; }
+  void audit(std::string_view action, std::string_view what) override {
+    FUZZ_CHECK(!action.empty());
+    check_log_text(what);
+  }
+  FileSinks& file_sinks() override { return run_.files_; }
 
  private:
   ChainRun& run_;
@@ -330,6 +353,9 @@ const std::string& ChainRun::upstream_content(Direction direction, std::size_t s
 ChainRun::~ChainRun() {
   flows_[0].reset();
   flows_[1].reset();
+  // What record wrote in this run: runs are many, files need not pile up.
+  std::error_code ignored;
+  std::filesystem::remove_all(state_root() / "files", ignored);
 }
 
 bool ChainRun::build() {
@@ -343,6 +369,7 @@ bool ChainRun::build() {
     if (!options) continue;
     plugins_.push_back(descriptor.create(*options));
     FUZZ_CHECK(plugins_.back() != nullptr);
+    audited_.push_back(options->audit());
     names_.push_back(descriptor.name);
   }
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
@@ -379,7 +406,7 @@ bool ChainRun::make_flow(Direction direction) {
   std::size_t hold = 0;
   for (const auto& plugin : plugins_) {
     const DataNeeds needs = plugin->needs(direction);
-    in_memory |= needs.reads_bytes || needs.drops_bytes;
+    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
     drops_[d] |= needs.drops_bytes;
     hold = std::max(hold, needs.hold_bytes);
   }
@@ -398,7 +425,7 @@ bool ChainRun::make_flow(Direction direction) {
   for (std::size_t stage = 0; stage < plugins_.size(); ++stage) {
     const std::size_t index = direction == Direction::src2dst ? stage : plugins_.size() - 1 - stage;
     stages.push_back({probes_[index].get(), contexts_[index].get(),
-                      plugins_[index]->needs(direction).reads_bytes});
+                      plugins_[index]->needs(direction).reads_bytes, audited_[index]});
   }
   flows_[d] = std::make_unique<Flow>(direction, std::move(fifo), std::move(stages),
                                      senders_[d].read, receivers_[d].write,
