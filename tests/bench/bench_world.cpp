@@ -104,7 +104,6 @@ BenchWorld::BenchWorld(Installation installation, std::size_t large_config_chain
   link(installation_.direct_service, root_ / "proxy/rpc/bench.Direct");
   for (const char* service : {"bench.Sink", "bench.Mirror", "bench.Emit"})
     link(installation_.services, root_ / "dst/rpc" / service);
-  fs::create_directories(root_ / "state");
 
   write_text(root_ / "config-small/config.json", bench_config_text(0));
   // The large config: the same config.json, and the padding in chains.d
@@ -140,6 +139,9 @@ void BenchWorld::link(const fs::path& target, const fs::path& link) const {
 
 std::vector<std::string> BenchWorld::environment(const std::string& argument,
                                                  const fs::path& config_dir) const {
+  // A state directory per config: the proxy keeps there the stamp of the
+  // config it found valid, and a machine has one config, not two in turn.
+  const fs::path state_dir = root_ / ("state-" + config_dir.filename().string());
   const char* path = std::getenv("PATH");
   // What qrexec-agent gives a service, and the emulation's and the proxy's
   // overrides (a real agent passes none of these: see DESIGN.md).
@@ -151,7 +153,7 @@ std::vector<std::string> BenchWorld::environment(const std::string& argument,
       "QREXEC_EMU_QUBE=proxy",
       "QREXEC_PROXY_CONFIG_DIR=" + config_dir.string(),
       "QREXEC_PROXY_CLIENT=" + installation_.emulator.string(),
-      "QREXEC_PROXY_STATE_DIR=" + (root_ / "state").string(),
+      "QREXEC_PROXY_STATE_DIR=" + state_dir.string(),
       "QREXEC_PROXY_PLUGIN_DIR=" + installation_.plugin_dir.string(),
   };
 }

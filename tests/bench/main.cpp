@@ -30,10 +30,14 @@ namespace fs = std::filesystem;
 
 void usage(std::ostream& out) {
   out << "usage: qrexec-proxy-bench [--quick] [--rounds N] [--only SECTION]... "
+         "[--chain CHAIN]... [--bulk-mib N] [--sniff-mib N] [--large-config N] "
          "[--shared-journal] [--stage DIR]\n"
          "  --quick           smoke mode: small sizes, one round, goals not judged\n"
          "  --rounds N        rounds of every measurement (default 5; quick: 1)\n"
          "  --only SECTION    throughput, latency, memory or concurrency (repeatable)\n"
+         "  --chain CHAIN     throughput: only this chain and the direct path (repeatable)\n"
+         "  --bulk-mib N      MiB moved per throughput run (default 1024; quick: 16)\n"
+         "  --sniff-mib N     the same for the sniff chain (default 1024; quick: 0.0625)\n"
          "  --large-config N  chains in the large config (default 1000)\n"
          "  --shared-journal  log to the machine's journal, not a private one\n"
          "  --stage DIR       the staged install to measure (default: the build's)\n";
@@ -74,6 +78,7 @@ int main(int argc, char** argv) {
   using namespace qrexec_proxy::bench;
   BenchOptions options;
   std::optional<int> rounds;
+  std::optional<long> bulk_mib, sniff_mib;
   std::size_t large_config = 1000;
   bool shared_journal = false;
   fs::path stage = QREXEC_PROXY_BENCH_STAGE;
@@ -93,6 +98,12 @@ int main(int argc, char** argv) {
       rounds = std::atoi(value().c_str());
     } else if (arg == "--only") {
       only.push_back(value());
+    } else if (arg == "--bulk-mib") {
+      bulk_mib = std::atol(value().c_str());
+    } else if (arg == "--sniff-mib") {
+      sniff_mib = std::atol(value().c_str());
+    } else if (arg == "--chain") {
+      options.chains.push_back(value());
     } else if (arg == "--large-config") {
       large_config = static_cast<std::size_t>(std::atol(value().c_str()));
     } else if (arg == "--shared-journal") {
@@ -118,6 +129,8 @@ int main(int argc, char** argv) {
     options.slow_time = std::chrono::milliseconds(200);
   }
   if (rounds) options.rounds = std::max(1, *rounds);
+  if (bulk_mib) options.bulk_bytes = static_cast<std::uint64_t>(std::max(1L, *bulk_mib)) << 20;
+  if (sniff_mib) options.sniff_bytes = static_cast<std::uint64_t>(std::max(1L, *sniff_mib)) << 20;
   if (!only.empty()) options.sections = only;
 
   std::string why_not = "--shared-journal";

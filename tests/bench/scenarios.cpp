@@ -120,8 +120,16 @@ void measure_throughput(const BenchWorld& world, const BenchOptions& options, Re
       {"sniff", chain::sniff, options.sniff_bytes, false},
       {"streamline", chain::streamline, options.bulk_bytes, false},
   };
-  // A direct run sized like the sniff run, when it is smaller (quick mode).
-  if (options.sniff_bytes != options.bulk_bytes)
+  if (!options.chains.empty())
+    std::erase_if(runs, [&](const Bulk& run) {
+      return !run.chain.empty() && std::find(options.chains.begin(), options.chains.end(),
+                                             run.chain) == options.chains.end();
+    });
+  const std::size_t chains = runs.size() - 1;
+  // A direct run sized like the sniff run, when that differs (quick mode).
+  const bool sniffing = std::any_of(runs.begin(), runs.end(),
+                                    [](const Bulk& run) { return run.chain == chain::sniff; });
+  if (sniffing && options.sniff_bytes != options.bulk_bytes)
     runs.push_back({"direct (sniff size)", "", options.sniff_bytes, false});
   for (int round = 0; round < options.rounds; ++round) {
     for (std::size_t k = 0; k < runs.size(); ++k) {
@@ -149,18 +157,18 @@ void measure_throughput(const BenchWorld& world, const BenchOptions& options, Re
   auto direct_for = [&](const Bulk& run) -> const Bulk& {
     return run.bytes == direct.bytes ? direct : runs.back();
   };
-  for (std::size_t i = 1; i <= 5; ++i) {
+  for (std::size_t i = 1; i <= chains; ++i) {
     const Bulk& run = runs[i];
     report.add(ratio_row(options, "throughput, chain " + run.label + " (MiB/s)",
                          direct_for(run).rate, run.rate, 0, run.count_only ? 0.95 : 0.7,
                          std::nullopt));
   }
-  for (std::size_t i = 1; i <= 5; ++i) {
+  for (std::size_t i = 1; i <= chains; ++i) {
     const Bulk& run = runs[i];
     report.add(ratio_row(options, "CPU per GiB, whole call, chain " + run.label + " (s)",
                          direct_for(run).tree_cpu, run.tree_cpu, 3, std::nullopt, std::nullopt));
   }
-  for (std::size_t i = 1; i <= 5; ++i) {
+  for (std::size_t i = 1; i <= chains; ++i) {
     const Bulk& run = runs[i];
     report.add(ratio_row(
         options,
@@ -168,7 +176,7 @@ void measure_throughput(const BenchWorld& world, const BenchOptions& options, Re
         direct_for(run).tree_cpu, run.own_cpu, 3, std::nullopt,
         run.count_only ? std::optional<double>(0.25) : std::nullopt));
   }
-  for (std::size_t i = 1; i <= 5; ++i) {
+  for (std::size_t i = 1; i <= chains; ++i) {
     const Bulk& run = runs[i];
     Row row = added_row(options, "peak RSS of the service, chain " + run.label + " (MiB)",
                         direct_for(run).peak_rss, run.peak_rss, 2, std::nullopt);
@@ -187,6 +195,8 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
     CallPlan plan;
     Rounds median{Rounds::Better::lower};
     Rounds p99{Rounds::Better::lower};
+    Rounds cpu{Rounds::Better::lower};      // whole call, median, ms
+    Rounds own_cpu{Rounds::Better::lower};  // the service process alone, median, ms
     Rounds peak_rss{Rounds::Better::lower};
   };
   std::vector<Path> paths;
@@ -200,13 +210,15 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
     path.plan.keep_output = true;
   }
   for (int round = 0; round < options.rounds; ++round) {
-    std::vector<std::vector<double>> times(paths.size());
+    std::vector<std::vector<double>> times(paths.size()), cpu(paths.size()), own_cpu(paths.size());
     for (std::size_t call = 0; call < options.latency_calls; ++call) {
       for (std::size_t k = 0; k < paths.size(); ++k) {
         const std::size_t p = (k + call) % paths.size();
         const CallRecord record = run_call(paths[p].plan, kSmallTimeout);
         check_call(failures, record, "latency " + paths[p].label, kSmallInput);
         times[p].push_back(record.wall_seconds * 1000.0);
+        cpu[p].push_back(record.tree_cpu_seconds * 1000.0);
+        own_cpu[p].push_back(record.service_cpu_seconds * 1000.0);
       }
     }
     // Peak RSS of a small call, in separate traced calls (tracing costs time).
@@ -220,9 +232,12 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
     for (std::size_t p = 0; p < paths.size(); ++p) {
       paths[p].median.add(median(times[p]));
       paths[p].p99.add(percentile(times[p], 99));
+      paths[p].cpu.add(median(cpu[p]));
+      paths[p].own_cpu.add(median(own_cpu[p]));
       std::cerr << "latency round " << round + 1 << "/" << options.rounds << ": " << paths[p].label
                 << " median " << fixed(median(times[p]), 2) << " ms, p99 "
-                << fixed(percentile(times[p], 99), 2) << " ms\n";
+                << fixed(percentile(times[p], 99), 2) << " ms, CPU " << fixed(median(cpu[p]), 2)
+                << " ms (service alone " << fixed(median(own_cpu[p]), 2) << " ms)\n";
     }
   }
   const std::string calls = std::to_string(options.latency_calls);
@@ -230,6 +245,12 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
                        paths[0].median, paths[1].median, 2, 1.0));
   report.add(added_row(options, "latency of a small call, p99 of " + calls + " (ms)", paths[0].p99,
                        paths[1].p99, 2, std::nullopt));
+  report.add(added_row(options, "CPU of a small call, whole call, median (ms)", paths[0].cpu,
+                       paths[1].cpu, 2, std::nullopt));
+  Row own = added_row(options, "CPU of a small call, proxy process alone, median (ms)",
+                      paths[0].cpu, paths[1].own_cpu, 2, std::nullopt);
+  own.comparison = "";
+  report.add(std::move(own));
   report.add(added_row(options,
                        "latency, median, config of " +
                            std::to_string(world.chains_in(BenchWorld::Config::large)) +

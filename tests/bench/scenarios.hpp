@@ -25,6 +25,7 @@ struct BenchOptions {
   std::chrono::milliseconds hold_time{2000};  // reading nothing
   std::chrono::milliseconds slow_time{2000};  // then reading 64 KiB a millisecond
   std::vector<std::string> sections = {"throughput", "latency", "memory", "concurrency"};
+  std::vector<std::string> chains;  // throughput: only these chains (empty: all)
   bool wants(const std::string& section) const;
 };
 
