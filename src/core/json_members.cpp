@@ -1,5 +1,7 @@
 #include "core/json_members.hpp"
 
+#include <cstring>
+
 namespace qrexec_proxy {
 namespace {
 
@@ -26,24 +28,32 @@ class Cursor {
     return true;
   }
 
-  // After the opening quote: to just past the closing one.
+  // After the opening quote: to just past the closing one. Strings are
+  // most of a config's bytes, so they are crossed with memchr().
   bool skip_string_rest(bool allow_escapes) {
-    while (!at_end()) {
-      const char c = text_[position_++];
-      if (c == '"') return true;
-      if (static_cast<unsigned char>(c) < 0x20) return false;
-      if (c == '\\') {
-        if (!allow_escapes || at_end()) return false;
-        ++position_;  // the escaped character; \uXXXX's digits are plain characters
+    while (true) {
+      const char* from = text_.data() + position_;
+      const std::size_t left = text_.size() - position_;
+      const auto* quote = static_cast<const char*>(std::memchr(from, '"', left));
+      if (quote == nullptr) return false;
+      const auto* escape =
+          static_cast<const char*>(std::memchr(from, '\\', static_cast<std::size_t>(quote - from)));
+      if (escape == nullptr) {
+        position_ = static_cast<std::size_t>(quote - text_.data()) + 1;
+        return true;
       }
+      // The escaped character (a quote, say) is skipped; \uXXXX's digits are
+      // plain characters.
+      if (!allow_escapes || escape + 1 >= text_.data() + text_.size()) return false;
+      position_ = static_cast<std::size_t>(escape - text_.data()) + 2;
     }
-    return false;
   }
 
   // One value of any kind. Nesting is followed with a stack of the open
   // brackets, so a stray closing bracket of the wrong kind is caught.
   bool skip_value() {
-    std::string open;
+    std::string& open = open_;
+    open.clear();
     do {
       skip_whitespace();
       if (at_end()) return false;
@@ -86,6 +96,7 @@ class Cursor {
  private:
   std::string_view text_;
   std::size_t position_ = 0;
+  std::string open_;  // the brackets open in the value being skipped
 };
 
 }  // namespace

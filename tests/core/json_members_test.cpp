@@ -31,9 +31,9 @@ TEST(JsonMembers, SplitsAnObjectIntoKeysAndValueTexts) {
 }
 
 TEST(JsonMembers, RefusesWhatIsNoObject) {
-  for (const char* text : {"", "[]", "1", "{", "}", R"({"a" 1})", R"({"a": 1,})",
-                           R"({"a": 1 "b": 2})", R"({"a": [1})", R"({"a": {]})", R"({"a": "x)",
-                           R"({"a": 1} x)", R"({a: 1})", "{\"a\": \"\x01\"}", R"({"a": })"})
+  for (const char* text :
+       {"", "[]", "1", "{", "}", R"({"a" 1})", R"({"a": 1,})", R"({"a": 1 "b": 2})", R"({"a": [1})",
+        R"({"a": {]})", R"({"a": "x)", R"({"a": 1} x)", R"({a: 1})", R"({"a": "x\")", R"({"a": })"})
     EXPECT_FALSE(json_object_members(text).has_value()) << text;
 }
 
