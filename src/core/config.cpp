@@ -450,7 +450,8 @@ Config load_config_for_call(const std::vector<fs::path>& locations, const Plugin
       return std::move(*config);
   }
   Config config = load_config(locations, registry);
-  if (stamp && config.valid() && config.files == files) write_valid_stamp(state_dir, stamp->text);
+  if (stamp && stamp->settled() && config.valid() && config.files == files)
+    write_valid_stamp(state_dir, stamp->text);
   return config;
 }
 

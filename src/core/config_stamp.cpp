@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <system_error>
 
 #include <fcntl.h>
@@ -15,6 +16,12 @@ namespace {
 constexpr char kStampFile[] = "config-valid.stamp";
 constexpr char kStampHeader[] = "qrexec-proxy config stamp 1\n";
 constexpr off_t kMaxStampSize = 1024 * 1024;
+// Ten ticks of the slowest kernel clock (HZ=100) that file times come from.
+constexpr std::int64_t kSettleTimeNs = 100'000'000;
+
+std::int64_t nanoseconds_of(const timespec& time) {
+  return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+}
 
 std::string identity_of(const struct stat& info) {
   auto nanoseconds = [](const timespec& time) {
@@ -31,13 +38,22 @@ std::string quoted(const fs::path& path) {
   return std::to_string(path.native().size()) + ":" + path.native();
 }
 
-bool add_plugin_dir(std::string& stamp, const fs::path& directory) {
+// The identity of `file`, noting its change time in `newest_change_ns`.
+std::optional<std::string> identity_noting_change(const fs::path& file,
+                                                  std::int64_t& newest_change_ns) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return std::nullopt;
+  newest_change_ns = std::max(newest_change_ns, nanoseconds_of(info.st_ctim));
+  return identity_of(info);
+}
+
+bool add_plugin_dir(ConfigStamp& stamp, const fs::path& directory) {
   std::error_code error;
   fs::directory_iterator it(directory, error);
   if (error) {
     if (error != std::errc::no_such_file_or_directory && error != std::errc::not_a_directory)
       return false;
-    stamp += "plugin-dir " + quoted(directory) + " none\n";
+    stamp.text += "plugin-dir " + quoted(directory) + " none\n";
     return true;
   }
   std::vector<fs::path> plugins;
@@ -45,11 +61,11 @@ bool add_plugin_dir(std::string& stamp, const fs::path& directory) {
     if (it->path().extension() == ".so") plugins.push_back(it->path());
   if (error) return false;
   std::sort(plugins.begin(), plugins.end());
-  stamp += "plugin-dir " + quoted(directory) + "\n";
+  stamp.text += "plugin-dir " + quoted(directory) + "\n";
   for (const auto& plugin : plugins) {
-    const auto identity = file_identity(plugin);
+    const auto identity = identity_noting_change(plugin, stamp.newest_change_ns);
     if (!identity) return false;
-    stamp += "plugin " + quoted(plugin) + " " + *identity + "\n";
+    stamp.text += "plugin " + quoted(plugin) + " " + *identity + "\n";
   }
   return true;
 }
@@ -75,14 +91,20 @@ std::optional<ConfigStamp> config_stamp(const std::vector<fs::path>& config_file
   if (!program) return std::nullopt;
   stamp.text += "program " + *program + "\n";
   for (const auto& file : config_files) {
-    auto identity = file_identity(file);
+    auto identity = identity_noting_change(file, stamp.newest_change_ns);
     if (!identity) return std::nullopt;
     stamp.text += "file " + quoted(file) + " " + *identity + "\n";
     stamp.file_identities.push_back(std::move(*identity));
   }
   for (const auto& directory : plugin_dirs)
-    if (!add_plugin_dir(stamp.text, directory)) return std::nullopt;
+    if (!add_plugin_dir(stamp, directory)) return std::nullopt;
   return stamp;
+}
+
+bool ConfigStamp::settled() const {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return nanoseconds_of(now) - newest_change_ns >= kSettleTimeNs;
 }
 
 std::string read_valid_stamp(const fs::path& state_dir) {

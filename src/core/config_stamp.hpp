@@ -11,6 +11,7 @@
 // only means the whole config is checked again.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -23,6 +24,14 @@ struct ConfigStamp {
   // The identity of each config file, in order, as in `text`: a reader
   // compares it with file_identity() of the descriptor it opened.
   std::vector<std::string> file_identities;
+  // The latest change time of the files stamped, in nanoseconds.
+  std::int64_t newest_change_ns = 0;
+
+  // File times come from a clock that ticks every few milliseconds: a file
+  // changed twice within one tick, to the same size, keeps its identity.
+  // So, as git does with its index, only a stamp whose files have not
+  // changed for a while is worth keeping.
+  bool settled() const;
 };
 
 // The stamp of the files now, or nullopt when one cannot be stat()ed (then
