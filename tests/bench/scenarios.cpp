@@ -348,7 +348,7 @@ void measure_concurrency(const BenchWorld& world, const BenchOptions& options, R
     }
   }
   const std::string calls = std::to_string(options.concurrent_calls);
-  Row complete{calls + " concurrent calls: completed",
+  Row complete{calls + " concurrent calls: completed, all rounds",
                std::to_string(paths[0].completed) + "/" + std::to_string(paths[0].attempted),
                std::to_string(paths[1].completed) + "/" + std::to_string(paths[1].attempted), ""};
   complete.goal = "all";
