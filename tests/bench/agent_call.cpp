@@ -128,7 +128,7 @@ class ActiveCall {
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     if (plan_.trace_exit) {
       if (::ptrace(PTRACE_SEIZE, pid_, nullptr, PTRACE_O_TRACEEXIT) != 0)
-        record_.failure = std::string("ptrace: ") + std::strerror(errno);
+        record_.note = std::string("no peak RSS: ptrace: ") + std::strerror(errno);
       else
         traced_ = true;
     }

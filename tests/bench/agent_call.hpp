@@ -45,6 +45,7 @@ struct CallRecord {
   std::uint64_t output_bytes = 0;
   std::string output;        // when keep_output
   std::string error_output;  // what the service wrote to stderr (always kept)
+  std::string note;          // a measure that could not be taken, and why
 
   bool ok() const { return failure.empty() && !timed_out && exit_status == 0; }
 };

@@ -25,6 +25,11 @@ std::string sink_reply(std::uint64_t bytes) {
 void check_call(Failures& failures, const CallRecord& record, const std::string& what,
                 const std::optional<std::string>& expected_output,
                 std::optional<std::uint64_t> expected_bytes = std::nullopt) {
+  static bool noted = false;
+  if (!record.note.empty() && !noted) {
+    std::cerr << "note: " << record.note << " (shown as n/a)\n";
+    noted = true;
+  }
   failures.check(record.failure.empty(), what + ": " + record.failure);
   failures.check(!record.timed_out, what + ": timed out");
   failures.check(record.exit_status == 0,
@@ -38,6 +43,20 @@ void check_call(Failures& failures, const CallRecord& record, const std::string&
     failures.check(record.output_bytes == *expected_bytes,
                    what + ": " + std::to_string(record.output_bytes) + " bytes instead of " +
                        std::to_string(*expected_bytes));
+}
+
+// Adds a value the benchmark may have been unable to measure (no ptrace,
+// no schedstat): unknown values are left out, and a row without any shows
+// "n/a".
+void add_known(Rounds& rounds, double value) {
+  if (value >= 0) rounds.add(value);
+}
+
+Row unknown_row(std::string measure, const Rounds& direct, const Rounds& proxy, int decimals) {
+  auto text = [&](const Rounds& rounds) {
+    return rounds.empty() ? std::string("n/a") : fixed(rounds.best(), decimals);
+  };
+  return Row(std::move(measure), text(direct), text(proxy), "");
 }
 
 std::string spread_text(const Rounds& direct, const Rounds& proxy) {
@@ -55,6 +74,8 @@ Row::Verdict judge(const BenchOptions& options, bool met) {
 Row ratio_row(const BenchOptions& options, std::string measure, const Rounds& direct,
               const Rounds& proxy, int decimals, std::optional<double> at_least,
               std::optional<double> at_most) {
+  if (direct.empty() || proxy.empty())
+    return unknown_row(std::move(measure), direct, proxy, decimals);
   const double ratio = direct.best() > 0 ? proxy.best() / direct.best() : 0;
   Row row{std::move(measure), fixed(direct.best(), decimals), fixed(proxy.best(), decimals),
           fixed(ratio, 2) + " x"};
@@ -72,6 +93,8 @@ Row ratio_row(const BenchOptions& options, std::string measure, const Rounds& di
 // A row comparing best values as the cost the proxy adds.
 Row added_row(const BenchOptions& options, std::string measure, const Rounds& direct,
               const Rounds& proxy, int decimals, std::optional<double> at_most) {
+  if (direct.empty() || proxy.empty())
+    return unknown_row(std::move(measure), direct, proxy, decimals);
   const double added = proxy.best() - direct.best();
   Row row{std::move(measure), fixed(direct.best(), decimals), fixed(proxy.best(), decimals),
           (added >= 0 ? "+" : "") + fixed(added, decimals)};
@@ -144,8 +167,8 @@ void measure_throughput(const BenchWorld& world, const BenchOptions& options, Re
       const double gib = static_cast<double>(run.bytes) / kGiB;
       run.rate.add(static_cast<double>(run.bytes) / kMiB / record.wall_seconds);
       run.tree_cpu.add(record.tree_cpu_seconds / gib);
-      run.own_cpu.add(record.service_cpu_seconds / gib);
-      run.peak_rss.add(static_cast<double>(record.peak_rss_kib) / 1024.0);
+      add_known(run.own_cpu, record.service_cpu_seconds / gib);
+      add_known(run.peak_rss, static_cast<double>(record.peak_rss_kib) / 1024.0);
       std::cerr << "throughput round " << round + 1 << "/" << options.rounds << ": " << run.label
                 << " " << fixed(static_cast<double>(run.bytes) / kMiB / record.wall_seconds, 0)
                 << " MiB/s, CPU " << fixed(record.tree_cpu_seconds / gib, 3)
@@ -180,7 +203,7 @@ void measure_throughput(const BenchWorld& world, const BenchOptions& options, Re
     const Bulk& run = runs[i];
     Row row = added_row(options, "peak RSS of the service, chain " + run.label + " (MiB)",
                         direct_for(run).peak_rss, run.peak_rss, 2, std::nullopt);
-    if (run.count_only) {
+    if (run.count_only && !run.peak_rss.empty()) {
       row.goal = "proxy <= 4.00";
       row.verdict = judge(options, run.peak_rss.best() <= 4.0);
     }
@@ -218,7 +241,8 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
         check_call(failures, record, "latency " + paths[p].label, kSmallInput);
         times[p].push_back(record.wall_seconds * 1000.0);
         cpu[p].push_back(record.tree_cpu_seconds * 1000.0);
-        own_cpu[p].push_back(record.service_cpu_seconds * 1000.0);
+        if (record.service_cpu_seconds >= 0)
+          own_cpu[p].push_back(record.service_cpu_seconds * 1000.0);
       }
     }
     // Peak RSS of a small call, in separate traced calls (tracing costs time).
@@ -227,13 +251,13 @@ void measure_latency(const BenchWorld& world, const BenchOptions& options, Repor
       traced.trace_exit = true;
       const CallRecord record = run_call(traced, kSmallTimeout);
       check_call(failures, record, "traced " + path.label, kSmallInput);
-      path.peak_rss.add(static_cast<double>(record.peak_rss_kib) / 1024.0);
+      add_known(path.peak_rss, static_cast<double>(record.peak_rss_kib) / 1024.0);
     }
     for (std::size_t p = 0; p < paths.size(); ++p) {
       paths[p].median.add(median(times[p]));
       paths[p].p99.add(percentile(times[p], 99));
       paths[p].cpu.add(median(cpu[p]));
-      paths[p].own_cpu.add(median(own_cpu[p]));
+      if (!own_cpu[p].empty()) paths[p].own_cpu.add(median(own_cpu[p]));
       std::cerr << "latency round " << round + 1 << "/" << options.rounds << ": " << paths[p].label
                 << " median " << fixed(median(times[p]), 2) << " ms, p99 "
                 << fixed(percentile(times[p], 99), 2) << " ms, CPU " << fixed(median(cpu[p]), 2)
@@ -293,8 +317,9 @@ void measure_memory(const BenchWorld& world, const BenchOptions& options, Report
   for (std::size_t k = 0; k < paths.size(); ++k) {
     const CallRecord record = run_call(paths[k].plan, kBulkTimeout);
     check_call(failures, record, "slow reader " + paths[k].label, std::nullopt, options.hold_bytes);
-    paths[k].held.add(static_cast<double>(record.held_rss_kib) / 1024.0);
-    paths[k].growth.add(static_cast<double>(record.held_rss_kib - record.first_rss_kib) / 1024.0);
+    add_known(paths[k].held, static_cast<double>(record.held_rss_kib) / 1024.0);
+    if (record.held_rss_kib >= 0 && record.first_rss_kib >= 0)
+      paths[k].growth.add(static_cast<double>(record.held_rss_kib - record.first_rss_kib) / 1024.0);
     std::cerr << "slow reader: " << paths[k].label << " RSS " << mib(record.first_rss_kib)
               << " MiB at first, at most " << mib(record.held_rss_kib) << " MiB while held, peak "
               << mib(record.peak_rss_kib) << " MiB\n";
@@ -303,13 +328,13 @@ void measure_memory(const BenchWorld& world, const BenchOptions& options, Report
   Row rss = added_row(options, "RSS while a slow reader holds " + held + " back (MiB)",
                       paths[0].held, paths[1].held, 2, std::nullopt);
   rss.goal = "proxy <= 4.00";
-  rss.verdict = judge(options, paths[1].held.best() <= 4.0);
+  if (!paths[1].held.empty()) rss.verdict = judge(options, paths[1].held.best() <= 4.0);
   report.add(std::move(rss));
   Row growth = added_row(options, "RSS growth while the reader is slow (MiB)", paths[0].growth,
                          paths[1].growth, 2, std::nullopt);
   growth.comparison = "";
   growth.goal = "proxy <= 0.10";
-  growth.verdict = judge(options, paths[1].growth.best() <= 0.1);
+  if (!paths[1].growth.empty()) growth.verdict = judge(options, paths[1].growth.best() <= 0.1);
   report.add(std::move(growth));
 }
 
