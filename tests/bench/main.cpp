@@ -2,8 +2,7 @@
 // the local qrexec emulation. See the README ("Performance") and
 // tests/bench/run, which builds and runs it.
 //
-//   qrexec-proxy-bench [--quick] [--rounds N] [--only SECTION]...
-//                      [--shared-journal] [--stage DIR]
+//   qrexec-proxy-bench [--quick] [--rounds N] [--only SECTION]... [--help]
 //
 // Prints progress on stderr and the table on stdout. Exits 1 when a call
 // went wrong (lost bytes, a failed call, output on stderr); goals that are
