@@ -96,16 +96,8 @@ class Allow final : public Plugin {
   std::vector<std::string> services_;
 };
 
-OptionSpec pattern_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::string_list;
-  spec.default_value = std::vector<std::string>{"*"};
-  spec.meaning = meaning;
-  return spec;
-}
-
 PluginDescriptor describe_allow() {
+  const std::vector<std::string> anything{"*"};
   PluginDescriptor descriptor{
       "allow",
       "Lets the chain itself restrict who may call whom, beside dom0 policy.",
@@ -121,11 +113,14 @@ PluginDescriptor describe_allow() {
       "and `my.Service+x`); a pattern with `+` matches SERVICE+ARG as a whole (`my.Service+x*` "
       "matches `my.Service+x1`, not `my.Service`).",
       {
-          pattern_option("sources", "Patterns of calling qubes allowed."),
-          pattern_option("targets", "Patterns of destination qubes allowed."),
-          pattern_option("services",
-                         "Patterns of destination services allowed (SERVICE, or SERVICE+ARG when "
-                         "the pattern holds a `+`)."),
+          OptionSpec::string_list("sources", "Patterns of calling qubes allowed.")
+              .with_default(anything),
+          OptionSpec::string_list("targets", "Patterns of destination qubes allowed.")
+              .with_default(anything),
+          OptionSpec::string_list("services",
+                                  "Patterns of destination services allowed (SERVICE, or "
+                                  "SERVICE+ARG when the pattern holds a `+`).")
+              .with_default(anything),
       },
       [](const PluginOptions& options) { return std::make_unique<Allow>(options); },
   };

@@ -37,17 +37,6 @@ class ByteLimit final : public Plugin {
   std::array<std::int64_t, 2> left_;
 };
 
-OptionSpec limit_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::integer;
-  spec.default_value = std::int64_t{-1};
-  spec.meaning = meaning;
-  spec.minimum = 0;
-  spec.off_value = -1;
-  return spec;
-}
-
 PluginDescriptor describe_byte_limit() {
   return {
       "byte_limit",
@@ -57,10 +46,16 @@ PluginDescriptor describe_byte_limit() {
       "discarded, so the sender is never blocked. The other direction goes on. Counts only: "
       "bytes move without being copied.",
       {
-          limit_option("src2dst_limit",
-                       "Bytes the source may send to the destination; -1 for no limit."),
-          limit_option("dst2src_limit",
-                       "Bytes the destination may send back to the source; -1 for no limit."),
+          OptionSpec::integer("src2dst_limit",
+                              "Bytes the source may send to the destination; -1 for no limit.")
+              .with_default(-1)
+              .at_least(0)
+              .or_off(-1),
+          OptionSpec::integer("dst2src_limit",
+                              "Bytes the destination may send back to the source; -1 for no limit.")
+              .with_default(-1)
+              .at_least(0)
+              .or_off(-1),
       },
       [](const PluginOptions& options) { return std::make_unique<ByteLimit>(options); },
   };

@@ -123,34 +123,14 @@ class Count final : public Plugin {
   std::string configured_directory_;
 };
 
+// state_dir: an absolute path, or empty for the default directory.
+std::string check_state_dir(const OptionValue& value) {
+  const auto& path = std::get<std::string>(value);
+  if (path.empty() || path.front() == '/') return {};
+  return "must be an absolute path (or empty for the default), not \"" + path + "\"";
+}
+
 PluginDescriptor describe_count() {
-  OptionSpec limit;
-  limit.name = "limit";
-  limit.type = OptionType::integer;
-  limit.minimum = 1;
-  limit.maximum = 10000;
-  limit.meaning = "Calls of the chain admitted per interval.";
-
-  OptionSpec interval;
-  interval.name = "limit_interval";
-  interval.type = OptionType::number;
-  interval.minimum = 0.001;
-  interval.maximum = 10.0 * 365 * 24 * 3600;
-  interval.meaning = "The interval, in seconds: a call counts until this long after it started.";
-
-  OptionSpec directory;
-  directory.name = "state_dir";
-  directory.type = OptionType::string;
-  directory.default_value = std::string();
-  directory.meaning =
-      "Directory of the call counts; empty for /run/qubes-qrexec-proxy/count. It must be "
-      "writable by the user the service runs as.";
-  directory.check = [](const OptionValue& value) -> std::string {
-    const auto& path = std::get<std::string>(value);
-    if (path.empty() || path.front() == '/') return {};
-    return "must be an absolute path (or empty for the default), not \"" + path + "\"";
-  };
-
   return {
       "count",
       "Admits at most `limit` calls of the chain per `limit_interval` seconds.",
@@ -164,7 +144,22 @@ PluginDescriptor describe_count() {
       "killed call never blocks the next ones. If the count cannot be read or written, calls "
       "fail closed (exit status 125). Two count plugins in one chain would share one count: use "
       "one per chain.",
-      {limit, interval, directory},
+      {
+          OptionSpec::integer("limit", "Calls of the chain admitted per interval.")
+              .at_least(1)
+              .at_most(10000),
+          OptionSpec::number("limit_interval",
+                             "The interval, in seconds: a call counts until this long after it "
+                             "started.")
+              .at_least(0.001)
+              .at_most(10.0 * 365 * 24 * 3600),
+          OptionSpec::string(
+              "state_dir",
+              "Directory of the call counts; empty for /run/qubes-qrexec-proxy/count. "
+              "It must be writable by the user the service runs as.")
+              .with_default("")
+              .checked_by(check_state_dir),
+      },
       [](const PluginOptions& options) { return std::make_unique<Count>(options); },
   };
 }

@@ -305,35 +305,7 @@ class Filter final : public Plugin {
   std::array<DirectionState, 2> state_{};
 };
 
-OptionSpec choice_option(const char* name, const char* default_value,
-                         std::vector<std::string> choices, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::choice;
-  spec.default_value = std::string(default_value);
-  spec.choices = std::move(choices);
-  spec.meaning = meaning;
-  return spec;
-}
-
 PluginDescriptor describe_filter() {
-  OptionSpec max_line;
-  max_line.name = "max_line";
-  max_line.type = OptionType::integer;
-  max_line.default_value = std::int64_t{-1};
-  max_line.meaning =
-      "Bytes a line may hold, its '\\n' not counted; between 1 and 16777216, or -1 for no "
-      "limit. Must be set when `deny` is not empty or `action` is drop.";
-  max_line.minimum = 1;
-  max_line.maximum = static_cast<double>(kMaxLineLimit);
-  max_line.off_value = -1;
-  OptionSpec deny;
-  deny.name = "deny";
-  deny.type = OptionType::string_list;
-  deny.default_value = std::vector<std::string>{};
-  deny.meaning =
-      "Regular expressions (RE2 syntax); a line that matches any of them offends. Checked at "
-      "load: a pattern that does not compile is a config error.";
   PluginDescriptor descriptor{
       "filter",
       "Checks the bytes of a call line by line: charset, line length, denied patterns.",
@@ -358,14 +330,29 @@ PluginDescriptor describe_filter() {
       "and the call goes on. The filtered directions are copied through the proxy's memory; the "
       "others move without copies.",
       {
-          choice_option("charset", "any", {"any", "printable", "utf8"},
-                        "Bytes every line must be made of."),
-          max_line,
-          deny,
-          choice_option("direction", "both", {"src2dst", "dst2src", "both"},
-                        "The direction(s) checked; the others pass unchecked."),
-          choice_option("action", "abort", {"abort", "drop"},
-                        "What an offending line does: abort the call, or be dropped."),
+          OptionSpec::choice("charset", "Bytes every line must be made of.",
+                             {"any", "printable", "utf8"})
+              .with_default("any"),
+          OptionSpec::integer("max_line",
+                              "Bytes a line may hold, its '\\n' not counted; between 1 and "
+                              "16777216, or -1 for no limit. Must be set when `deny` is not empty "
+                              "or `action` is drop.")
+              .with_default(-1)
+              .at_least(1)
+              .at_most(static_cast<double>(kMaxLineLimit))
+              .or_off(-1),
+          OptionSpec::string_list("deny",
+                                  "Regular expressions (RE2 syntax); a line that matches any of "
+                                  "them offends. Checked at load: a pattern that does not compile "
+                                  "is a config error.")
+              .with_default(std::vector<std::string>{}),
+          OptionSpec::choice("direction", "The direction(s) checked; the others pass unchecked.",
+                             {"src2dst", "dst2src", "both"})
+              .with_default("both"),
+          OptionSpec::choice("action",
+                             "What an offending line does: abort the call, or be dropped.",
+                             {"abort", "drop"})
+              .with_default("abort"),
       },
       [](const PluginOptions& options) { return std::make_unique<Filter>(options); },
   };

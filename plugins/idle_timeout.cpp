@@ -50,14 +50,6 @@ class IdleTimeout final : public Plugin {
 };
 
 PluginDescriptor describe_idle_timeout() {
-  OptionSpec timeout;
-  timeout.name = "timeout";
-  timeout.type = OptionType::number;
-  timeout.meaning =
-      "Seconds without a byte passing this plugin, in either direction, after which the call is "
-      "aborted; between 0.001 and 31536000 (a year).";
-  timeout.minimum = 0.001;
-  timeout.maximum = 31536000;
   return {
       "idle_timeout",
       "Aborts the call when no byte has moved either way for a given time.",
@@ -68,7 +60,14 @@ PluginDescriptor describe_idle_timeout() {
       "whose destination has not exited is idle too. Bytes pass this plugin as the proxy reads "
       "them: a receiver that stops reading idles the call once the proxy's buffer for that "
       "direction is full. Counts only: bytes move without being copied.",
-      {timeout},
+      {
+          OptionSpec::number("timeout",
+                             "Seconds without a byte passing this plugin, in either direction, "
+                             "after which the call is aborted; between 0.001 and 31536000 (a "
+                             "year).")
+              .at_least(0.001)
+              .at_most(31536000),
+      },
       [](const PluginOptions& options) { return std::make_unique<IdleTimeout>(options); },
   };
 }

@@ -51,26 +51,6 @@ class MaxConn final : public Plugin {
 };
 
 PluginDescriptor describe_max_conn() {
-  OptionSpec limit;
-  limit.name = "limit";
-  limit.type = OptionType::integer;
-  limit.meaning = "Calls of this chain that may run at once; between 1 and 1000.";
-  limit.minimum = 1;
-  limit.maximum = 1000;
-  OptionSpec per_source;
-  per_source.name = "per_source";
-  per_source.type = OptionType::boolean;
-  per_source.default_value = false;
-  per_source.meaning = "true: each calling qube has its own `limit`; false: all callers share one.";
-  OptionSpec reject_delay;
-  reject_delay.name = "reject_delay";
-  reject_delay.type = OptionType::number;
-  reject_delay.default_value = 0.0;
-  reject_delay.meaning =
-      "Seconds a refused call waits before it is answered, to slow down a caller that retries "
-      "at once; between 0 and 60.";
-  reject_delay.minimum = 0;
-  reject_delay.maximum = 60;
   return {
       "max_conn",
       "Limits how many calls of the chain run at once.",
@@ -82,7 +62,22 @@ PluginDescriptor describe_max_conn() {
       "after the chain: two chains never share them, and one chain should hold at most one "
       "max_conn with per_source false and one with per_source true. If the state directory "
       "cannot be used, the call fails with status 125.",
-      {limit, per_source, reject_delay},
+      {
+          OptionSpec::integer("limit",
+                              "Calls of this chain that may run at once; between 1 and 1000.")
+              .at_least(1)
+              .at_most(1000),
+          OptionSpec::boolean("per_source",
+                              "true: each calling qube has its own `limit`; false: all callers "
+                              "share one.")
+              .with_default(false),
+          OptionSpec::number("reject_delay",
+                             "Seconds a refused call waits before it is answered, to slow down a "
+                             "caller that retries at once; between 0 and 60.")
+              .with_default(0.0)
+              .at_least(0)
+              .at_most(60),
+      },
       [](const PluginOptions& options) { return std::make_unique<MaxConn>(options); },
   };
 }

@@ -112,27 +112,7 @@ class RateLimit final : public Plugin {
   std::array<bool, 2> audited_{};
 };
 
-OptionSpec rate_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::integer;
-  spec.default_value = std::int64_t{-1};
-  spec.meaning = meaning;
-  spec.minimum = 1;
-  spec.off_value = -1;
-  return spec;
-}
-
 PluginDescriptor describe_rate_limit() {
-  OptionSpec burst;
-  burst.name = "burst";
-  burst.type = OptionType::integer;
-  burst.default_value = std::int64_t{-1};
-  burst.meaning =
-      "Bytes a limited direction may pass at once after a quiet spell (the size of its "
-      "bucket): at least 1, or -1 for one second's worth, that is the direction's own rate.";
-  burst.minimum = 1;
-  burst.off_value = -1;
   return {
       "rate_limit",
       "Caps the bytes per second of each direction (a token bucket).",
@@ -142,13 +122,25 @@ PluginDescriptor describe_rate_limit() {
       "back (backpressure), so memory does not grow. In any span of t seconds a direction passes "
       "at most burst + rate × t bytes. Counts only: bytes move without being copied.",
       {
-          rate_option("src2dst_rate",
-                      "Bytes per second from the source to the destination, at least 1; -1 for no "
-                      "limit."),
-          rate_option("dst2src_rate",
-                      "Bytes per second from the destination back to the source, at least 1; -1 "
-                      "for no limit."),
-          burst,
+          OptionSpec::integer("src2dst_rate",
+                              "Bytes per second from the source to the destination, at least 1; "
+                              "-1 for no limit.")
+              .with_default(-1)
+              .at_least(1)
+              .or_off(-1),
+          OptionSpec::integer("dst2src_rate",
+                              "Bytes per second from the destination back to the source, at "
+                              "least 1; -1 for no limit.")
+              .with_default(-1)
+              .at_least(1)
+              .or_off(-1),
+          OptionSpec::integer("burst",
+                              "Bytes a limited direction may pass at once after a quiet spell (the "
+                              "size of its bucket): at least 1, or -1 for one second's worth, that "
+                              "is the direction's own rate.")
+              .with_default(-1)
+              .at_least(1)
+              .or_off(-1),
       },
       [](const PluginOptions& options) { return std::make_unique<RateLimit>(options); },
   };

@@ -104,20 +104,6 @@ std::optional<OptionError> validate_record(const PluginOptions& options) {
 }
 
 PluginDescriptor describe_record() {
-  OptionSpec dir;
-  dir.name = "dir";
-  dir.type = OptionType::string;
-  dir.meaning =
-      "Absolute path of the directory the files go to. Created with mode 0700 when missing (its "
-      "parent must exist); it must be writable by the user the service runs as.";
-  OptionSpec max_bytes;
-  max_bytes.name = "max_bytes";
-  max_bytes.type = OptionType::integer;
-  max_bytes.default_value = std::int64_t{10485760};
-  max_bytes.meaning =
-      "Bytes recorded per call, both directions together, at least 0; -1 for no limit.";
-  max_bytes.minimum = 0;
-  max_bytes.off_value = -1;
   PluginDescriptor descriptor{
       "record",
       "Writes both directions of every call to files.",
@@ -135,7 +121,18 @@ PluginDescriptor describe_record() {
       "call fails with status 125 before the destination starts; "
       "if one cannot be written (a full disk) the call is aborted (status 124). This plugin "
       "reads every byte, so its directions are copied through the proxy's memory.",
-      {dir, max_bytes},
+      {
+          OptionSpec::string("dir",
+                             "Absolute path of the directory the files go to. Created with mode "
+                             "0700 when missing (its parent must exist); it must be writable by "
+                             "the user the service runs as."),
+          OptionSpec::integer(
+              "max_bytes",
+              "Bytes recorded per call, both directions together, at least 0; -1 for no limit.")
+              .with_default(10485760)
+              .at_least(0)
+              .or_off(-1),
+      },
       [](const PluginOptions& options) { return std::make_unique<Record>(options); },
   };
   descriptor.validate = validate_record;

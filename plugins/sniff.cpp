@@ -111,27 +111,14 @@ class Sniff final : public Plugin {
   std::string message_;
 };
 
+// encoding: one of the names text_encoding_from_name knows.
+std::string check_encoding(const OptionValue& value) {
+  const auto& name = std::get<std::string>(value);
+  if (text_encoding_from_name(name)) return {};
+  return "must be utf-8, ascii or latin-1, not \"" + name + "\"";
+}
+
 PluginDescriptor describe_sniff() {
-  OptionSpec decode;
-  decode.name = "decode";
-  decode.type = OptionType::choice;
-  decode.default_value = std::string("base64");
-  decode.choices = {"base64", "hex", "str", "string"};
-  decode.meaning = "How bytes are shown: base64, hex, or str (also string) for text in `encoding`.";
-
-  OptionSpec encoding;
-  encoding.name = "encoding";
-  encoding.type = OptionType::string;
-  encoding.default_value = std::string("utf-8");
-  encoding.meaning =
-      "The text encoding for decode str: utf-8, ascii or latin-1 (Python's spellings of these "
-      "work too, such as utf8, us-ascii, iso-8859-1). Ignored for base64 and hex.";
-  encoding.check = [](const OptionValue& value) -> std::string {
-    const auto& name = std::get<std::string>(value);
-    if (text_encoding_from_name(name)) return {};
-    return "must be utf-8, ascii or latin-1, not \"" + name + "\"";
-  };
-
   return {
       "sniff",
       "Logs every byte that passes, in each direction, to the journal.",
@@ -148,7 +135,19 @@ PluginDescriptor describe_sniff() {
       "decodes back to exactly the bytes that passed. The bytes pass unchanged. Logging costs a "
       "copy of every byte and a record per chunk: journald's rate limit may drop records of a "
       "busy call.",
-      {decode, encoding},
+      {
+          OptionSpec::choice(
+              "decode",
+              "How bytes are shown: base64, hex, or str (also string) for text in `encoding`.",
+              {"base64", "hex", "str", "string"})
+              .with_default("base64"),
+          OptionSpec::string("encoding",
+                             "The text encoding for decode str: utf-8, ascii or latin-1 (Python's "
+                             "spellings of these work too, such as utf8, us-ascii, iso-8859-1). "
+                             "Ignored for base64 and hex.")
+              .with_default("utf-8")
+              .checked_by(check_encoding),
+      },
       [](const PluginOptions& options) { return std::make_unique<Sniff>(options); },
   };
 }

@@ -121,28 +121,7 @@ class Streamline final : public Plugin {
   std::array<State, 2> states_;
 };
 
-OptionSpec delay_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::number;
-  spec.default_value = 0.5;
-  spec.meaning = meaning;
-  spec.minimum = 0;
-  spec.maximum = 3600;
-  return spec;
-}
-
 PluginDescriptor describe_streamline() {
-  OptionSpec buffer_size;
-  buffer_size.name = "buf_size";
-  buffer_size.type = OptionType::integer;
-  buffer_size.default_value = std::int64_t{10 * 1024 * 1024};
-  buffer_size.minimum = 1;
-  buffer_size.maximum = 1024.0 * 1024 * 1024;
-  buffer_size.meaning =
-      "Bytes collected before they are passed on, per direction; also the memory it takes per "
-      "direction.";
-
   return {
       "streamline",
       "Passes bytes on only in whole buffers, after random delays.",
@@ -158,10 +137,21 @@ PluginDescriptor describe_streamline() {
       "transfers, with a timeout. Use one streamline per chain, and no plugin after it that holds "
       "bytes waiting for more.",
       {
-          buffer_size,
-          delay_option("delay_read",
-                       "Longest random wait, in seconds, before each read after the first."),
-          delay_option("delay_write", "Longest random wait, in seconds, before each write."),
+          OptionSpec::integer("buf_size",
+                              "Bytes collected before they are passed on, per direction; also the "
+                              "memory it takes per direction.")
+              .with_default(10 * 1024 * 1024)
+              .at_least(1)
+              .at_most(1024.0 * 1024 * 1024),
+          OptionSpec::number("delay_read",
+                             "Longest random wait, in seconds, before each read after the first.")
+              .with_default(0.5)
+              .at_least(0)
+              .at_most(3600),
+          OptionSpec::number("delay_write", "Longest random wait, in seconds, before each write.")
+              .with_default(0.5)
+              .at_least(0)
+              .at_most(3600),
       },
       [](const PluginOptions& options) { return std::make_unique<Streamline>(options); },
   };

@@ -50,17 +50,6 @@ class Timeout final : public Plugin {
   std::array<std::optional<TimerId>, 2> timers_;
 };
 
-OptionSpec timeout_option(const char* name, const char* meaning) {
-  OptionSpec spec;
-  spec.name = name;
-  spec.type = OptionType::number;
-  spec.default_value = -1.0;
-  spec.meaning = meaning;
-  spec.minimum = 0;
-  spec.off_value = -1;
-  return spec;
-}
-
 PluginDescriptor describe_timeout() {
   return {
       "timeout",
@@ -71,10 +60,16 @@ PluginDescriptor describe_timeout() {
       "with status 124. A timeout does not keep a compromised qube from calling again: combine it "
       "with count or max_conn.",
       {
-          timeout_option("src2dst_timeout",
-                         "Seconds the source-to-destination direction may take; -1 for none."),
-          timeout_option("dst2src_timeout",
-                         "Seconds the destination-to-source direction may take; -1 for none."),
+          OptionSpec::number("src2dst_timeout",
+                             "Seconds the source-to-destination direction may take; -1 for none.")
+              .with_default(-1.0)
+              .at_least(0)
+              .or_off(-1),
+          OptionSpec::number("dst2src_timeout",
+                             "Seconds the destination-to-source direction may take; -1 for none.")
+              .with_default(-1.0)
+              .at_least(0)
+              .or_off(-1),
       },
       [](const PluginOptions& options) { return std::make_unique<Timeout>(options); },
   };

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <memory>
 
 #include <systemd/sd-journal.h>
@@ -57,11 +58,12 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
         "no journal can be read here: run as root or as a member of the systemd-journal group");
 
   // Matches on different fields must all hold, of matches on one field any
-  // may hold. A call the service refused
-  // before its chain ran has a "refused" record instead of a summary.
-  std::vector<std::string> matches = {match("SYSLOG_IDENTIFIER", kSyslogIdentifier),
-                                      match("EVENT", journal_event::summary),
-                                      match("EVENT", journal_event::refused)};
+  // may hold. A call the service refused before its chain ran has a
+  // "refused" record instead of a summary; audit records come before their
+  // call's summary, from the same process.
+  std::vector<std::string> matches = {
+      match("SYSLOG_IDENTIFIER", kSyslogIdentifier), match("EVENT", journal_event::summary),
+      match("EVENT", journal_event::refused), match("EVENT", journal_event::audit)};
   if (query.chain) matches.push_back(match("CHAIN", *query.chain));
   if (query.source) matches.push_back(match("SOURCE", *query.source));
   for (const auto& text : matches)
@@ -80,6 +82,8 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
   if (seek < 0) return std::string("cannot search the journal: ") + std::strerror(-seek);
 
   std::vector<CallSummary> calls;
+  // Audit events waiting for their call's summary, by the service's pid.
+  std::map<std::string, std::vector<AuditEvent>> pending_audit;
   while (true) {
     const int next = sd_journal_next(journal.get());
     if (next < 0) return std::string("cannot read the journal: ") + std::strerror(-next);
@@ -88,13 +92,24 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
     if (sd_journal_get_realtime_usec(journal.get(), &realtime_us) < 0) continue;
     // Entries of several journal files interleave: check each one's time.
     if (realtime_us < since_us) continue;
+    const std::string event = field(journal.get(), "EVENT");
+    const std::string pid = field(journal.get(), "_PID");
+    if (event == journal_event::audit) {
+      pending_audit[pid].push_back({field(journal.get(), "PLUGIN"), field(journal.get(), "ACTION"),
+                                    field(journal.get(), "MESSAGE")});
+      continue;
+    }
     CallSummary call;
     call.time = TimePoint(std::chrono::microseconds(realtime_us));
+    if (const auto audits = pending_audit.find(pid); audits != pending_audit.end()) {
+      call.audit = std::move(audits->second);
+      pending_audit.erase(audits);
+    }
     call.source = field(journal.get(), "SOURCE");
     call.chain = field(journal.get(), "CHAIN");
     call.target = field(journal.get(), "TARGET");
     call.service = field(journal.get(), "SERVICE");
-    if (field(journal.get(), "EVENT") == journal_event::refused) {
+    if (event == journal_event::refused) {
       call.outcome = "refused";
       call.exit_status = exit_status::refused;
       call.reason = field(journal.get(), "MESSAGE");
@@ -111,6 +126,8 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
     call.plugin = field(journal.get(), "PLUGIN");
     calls.push_back(std::move(call));
   }
+  if (query.audited_only)
+    std::erase_if(calls, [](const CallSummary& call) { return call.audit.empty(); });
   return calls;
 }
 

@@ -1,6 +1,7 @@
 // The per-call summary records the service writes to the journal
-// (EVENT=summary, README "Logging") and the refusals of calls stopped before
-// their chain ran (EVENT=refused), read back with sd_journal.
+// (EVENT=summary, README "Logging"), the refusals of calls stopped before
+// their chain ran (EVENT=refused), and what plugins in audit mode would have
+// done (EVENT=audit), read back with sd_journal.
 #pragma once
 
 #include "admin/time_spec.hpp"
@@ -12,6 +13,13 @@
 #include <vector>
 
 namespace qrexec_proxy::admin {
+
+// What a plugin in audit mode would have done in a call.
+struct AuditEvent {
+  std::string plugin;
+  std::string action;   // refuse, abort, cut, drop, delay...
+  std::string message;  // "audit: PLUGIN would ..."
+};
 
 struct CallSummary {
   TimePoint time;
@@ -26,12 +34,14 @@ struct CallSummary {
   std::uint64_t duration_us = 0;
   std::string reason;  // why it did not complete, if it did not
   std::string plugin;  // the plugin that refused or aborted, if one did
+  std::vector<AuditEvent> audit;
 };
 
 struct CallLogQuery {
   std::optional<std::string> chain;
   std::optional<std::string> source;
   std::optional<TimePoint> since;
+  bool audited_only = false;  // only calls with audit events
 };
 
 // Oldest first. The error text when the journal cannot be opened.

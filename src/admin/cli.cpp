@@ -142,6 +142,8 @@ int run_admin(int argc, char** argv) {
                    "Only calls since TIME: \"2026-11-26 10:00\", \"-1h\", \"2 hours ago\", "
                    "\"today\"...")
       ->type_name("TIME");
+  log_app->add_flag("--audit", log.audit,
+                    "Only calls in which a plugin in audit mode would have acted");
   add_json_flag(log_app, log.json);
   on_run(log_app, chosen, [&] { return log_command(context, log); });
 

@@ -48,6 +48,26 @@ Colour outcome_colour(const std::string& outcome) {
   return Colour::red;
 }
 
+nlohmann::json audit_json(const std::vector<AuditEvent>& events) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& event : events)
+    list.push_back(
+        {{"plugin", event.plugin}, {"action", event.action}, {"message", event.message}});
+  return list;
+}
+
+// "byte_limit would cut src2dst; timeout would abort the call (...)".
+std::string audit_text(const std::vector<AuditEvent>& events) {
+  constexpr std::string_view prefix = "audit: ";
+  std::string text;
+  for (const auto& event : events) {
+    std::string_view message = event.message;
+    if (message.starts_with(prefix)) message.remove_prefix(prefix.size());
+    text += (text.empty() ? "" : "; ") + std::string(message);
+  }
+  return text;
+}
+
 nlohmann::json call_json(const CallSummary& call) {
   return {
       {"time", format_time(call.time, true)},
@@ -64,6 +84,7 @@ nlohmann::json call_json(const CallSummary& call) {
       {"exit_status", call.exit_status ? nlohmann::json(*call.exit_status) : nlohmann::json()},
       {"reason", call.reason},
       {"plugin", call.plugin},
+      {"audit", audit_json(call.audit)},
   };
 }
 
@@ -94,6 +115,7 @@ int log_command(const AdminContext& context, const LogOptions& options) {
     }
   }
 
+  query.audited_only = options.audit;
   auto read = read_call_log(query);
   if (auto* error = std::get_if<std::string>(&read)) {
     context.error(*error);
@@ -112,10 +134,15 @@ int log_command(const AdminContext& context, const LogOptions& options) {
   }
   // Why a call did not complete, last and only when there is something to say.
   bool any_reason = false;
-  for (const auto& call : calls) any_reason |= !call.reason.empty();
+  bool any_audit = false;
+  for (const auto& call : calls) {
+    any_reason |= !call.reason.empty();
+    any_audit |= !call.audit.empty();
+  }
   std::vector<std::string> headers = {"time",   "source", "chain",    "target",  "service",
                                       "to-dst", "to-src", "duration", "outcome", "exit"};
   if (any_reason) headers.emplace_back("reason");
+  if (any_audit) headers.emplace_back("audit");
   Table table(std::move(headers));
   const auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
   for (const auto& call : calls) {
@@ -130,6 +157,7 @@ int log_command(const AdminContext& context, const LogOptions& options) {
                              Cell(call.outcome, outcome_colour(call.outcome)),
                              call.exit_status ? std::to_string(*call.exit_status) : "-"};
     if (any_reason) row.emplace_back(call.reason);
+    if (any_audit) row.emplace_back(audit_text(call.audit));
     table.add_row(std::move(row));
   }
   context.out << table.render(context.style);

@@ -13,6 +13,7 @@ struct LogOptions {
   std::optional<std::string> chain;
   std::optional<std::string> source;
   std::optional<std::string> since;  // as typed: see time_spec.hpp
+  bool audit = false;                // only calls with audit events
   bool json = false;
 };
 

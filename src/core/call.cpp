@@ -2,6 +2,7 @@
 
 #include "core/call_request.hpp"
 #include "core/exit_status.hpp"
+#include "core/flow_plan.hpp"
 #include "core/in_place_fifo.hpp"
 #include "core/pipe_fifo.hpp"
 #include "core/ring_fifo.hpp"
@@ -32,15 +33,28 @@ constexpr std::size_t kRingCapacity = 256 * 1024;
 constexpr int kTerminateGraceMs = 2000;
 constexpr std::size_t kMaxStderrLine = 1024;
 
-enum EventKey : std::uint64_t {
-  source_input = 1,
-  source_output,
-  destination_input,
-  destination_output,
-  destination_stderr,
-  destination_exit,
-  signals,
+// epoll keys: what became ready, and which one.
+enum class EventKind : std::uint64_t {
+  flow_input = 1,
+  flow_output,
+  child_stderr,
+  child_exit,
+  signals
 };
+
+std::uint64_t event_key(EventKind kind, std::size_t direction = 0, std::size_t index = 0) {
+  return static_cast<std::uint64_t>(kind) << 48 | static_cast<std::uint64_t>(direction) << 32 |
+         static_cast<std::uint64_t>(index);
+}
+EventKind kind_of(std::uint64_t key) {
+  return static_cast<EventKind>(key >> 48);
+}
+Direction direction_of(std::uint64_t key) {
+  return ((key >> 32) & 0xffff) == 0 ? Direction::src2dst : Direction::dst2src;
+}
+std::size_t index_of_key(std::uint64_t key) {
+  return static_cast<std::size_t>(key & 0xffffffff);
+}
 
 bool splice_capable(int fd) {
   struct stat info {};
@@ -141,39 +155,51 @@ Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, Sh
 
 Call::~Call() {
   // Flows refer to plugins and descriptors: they go first.
-  flows_[0].reset();
-  flows_[1].reset();
+  for (auto& direction : flows_) direction.clear();
   if (source_input_flags_ >= 0) ::fcntl(source_.input_fd, F_SETFL, source_input_flags_);
   if (source_output_flags_ >= 0) ::fcntl(source_.output_fd, F_SETFL, source_output_flags_);
 }
 
-std::size_t Call::stage_of(std::size_t index, Direction direction) const {
-  // dst2src bytes meet the chain's plugins last to first.
-  return direction == Direction::src2dst ? index : plugins_.size() - 1 - index;
+void Call::end_call(CallOutcome outcome, std::string reason) {
+  if (aborted_) return;
+  aborted_ = true;
+  end_outcome_ = outcome;
+  end_reason_ = std::move(reason);
+}
+
+Flow* Call::place_of(std::size_t index, Direction direction, std::size_t& stage) {
+  if (!flows_built_) return nullptr;
+  const auto& place = places_[index_of(direction)][index];
+  if (!place) return nullptr;  // the plugin runs a filter program there
+  stage = place->stage;
+  return flows(direction)[place->flow].get();
 }
 
 void Call::plugin_abort(std::size_t index, std::string_view reason) {
   if (aborted_) return;
-  aborted_ = true;
-  end_outcome_ = CallOutcome::aborted;
-  end_reason_ = reason;
+  end_call(CallOutcome::aborted, std::string(reason));
   end_plugin_ = plugins_[index].name;
 }
 
 void Call::plugin_cut(std::size_t index, Direction direction) {
-  if (Flow* f = flow(direction))
-    f->cut(stage_of(index, direction));
-  else
+  std::size_t stage = 0;
+  if (Flow* f = place_of(index, direction, stage))
+    f->cut(stage);
+  else if (!flows_built_)
     early_requests_.push_back({index, direction, EarlyRequest::Kind::cut});
 }
 
-void Call::plugin_wake(std::size_t, Direction direction) {
-  if (Flow* f = flow(direction)) f->wake();
+void Call::plugin_wake(std::size_t index, Direction direction) {
+  std::size_t stage = 0;
+  if (Flow* f = place_of(index, direction, stage)) f->wake();
 }
 
 void Call::plugin_pause(std::size_t index, Direction direction, bool paused) {
-  if (Flow* f = flow(direction)) {
-    f->pause_input(stage_of(index, direction), paused);
+  std::size_t stage = 0;
+  if (Flow* f = place_of(index, direction, stage)) {
+    f->pause_input(stage, paused);
+  } else if (flows_built_) {
+    return;
   } else if (paused) {
     early_requests_.push_back({index, direction, EarlyRequest::Kind::pause});
   } else {
@@ -195,7 +221,8 @@ void Call::apply_early_requests() {
 }
 
 void Call::plugin_notify_drained(std::size_t index, Direction direction) {
-  if (Flow* f = flow(direction)) f->notify_when_drained(stage_of(index, direction));
+  std::size_t stage = 0;
+  if (Flow* f = place_of(index, direction, stage)) f->notify_when_drained(stage);
 }
 
 bool Call::admit(CallResult& result) {
@@ -221,11 +248,13 @@ bool Call::admit(CallResult& result) {
   return true;
 }
 
-std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction, int input_fd, int output_fd) {
+std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction,
+                                          const std::vector<std::size_t>& plugins, int input_fd,
+                                          int output_fd) {
   bool in_memory = !splice_capable(input_fd) || !splice_capable(output_fd);
   std::size_t hold = 0;
-  for (const auto& entry : plugins_) {
-    const DataNeeds needs = entry.plugin->needs(direction);
+  for (const std::size_t plugin : plugins) {
+    const DataNeeds needs = plugins_[plugin].plugin->needs(direction);
     // A plugin that holds bytes waits for a number of them, and only memory
     // can promise room for that many: a pipe counts slots, not bytes, and may
     // be full with far fewer bytes than its size when they came in small writes.
@@ -246,6 +275,17 @@ std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction, int input_fd, int
   return nullptr;
 }
 
+void Call::close_source_output() {
+  if (source_output_is_socket_) {
+    ::shutdown(source_.output_fd, SHUT_WR);
+    return;
+  }
+  // Keep the descriptor number taken so nothing else lands on it. (Opened
+  // at set-up: nothing is opened once the call runs, syscall_filter.hpp.)
+  ::dup2(null_output_.get(), source_.output_fd);
+  null_output_.reset();
+}
+
 bool Call::watch(int fd, std::uint32_t events, std::uint64_t key) {
   epoll_event event{};
   event.events = events;
@@ -253,13 +293,82 @@ bool Call::watch(int fd, std::uint32_t events, std::uint64_t key) {
   if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == 0) return true;
   if (errno != EPERM) return false;
   // Regular files cannot be polled: they are always ready.
-  if (key == source_input) flows_[index_of(Direction::src2dst)]->set_input_ready();
-  if (key == source_output) flows_[index_of(Direction::dst2src)]->set_output_ready();
+  Flow& f = *flows(direction_of(key))[index_of_key(key)];
+  if (kind_of(key) == EventKind::flow_input) f.set_input_ready();
+  if (kind_of(key) == EventKind::flow_output) f.set_output_ready();
+  return true;
+}
+
+// One direction: its filter programs (children) and its flows.
+bool Call::build_direction(Direction direction, const std::vector<std::string>& environment,
+                           std::string& error) {
+  const FlowPlan plan = plan_flows(plugins_.size(), direction, [&](std::size_t plugin) {
+    return plugins_[plugin].plugin->filter_program(direction) != nullptr;
+  });
+  const std::size_t first_filter = children_.size();
+  for (std::size_t position = 0; position < plan.filters.size(); ++position) {
+    const std::size_t plugin = plan.filters[position];
+    std::vector<std::string> filter_environment = environment;
+    filter_environment.push_back("QREXEC_PROXY_CALL_CHAIN=" + info_.chain);
+    filter_environment.push_back("QREXEC_PROXY_CALL_SOURCE=" + info_.source);
+    filter_environment.push_back("QREXEC_PROXY_CALL_TARGET=" + info_.target);
+    filter_environment.push_back("QREXEC_PROXY_CALL_SERVICE=" + info_.service);
+    filter_environment.push_back("QREXEC_PROXY_CALL_DIRECTION=" +
+                                 std::string(to_string(direction)));
+    const std::vector<std::string>& argv = *plugins_[plugin].plugin->filter_program(direction);
+    auto spawned = Destination::spawn(argv, filter_environment);
+    if (!spawned.destination) {
+      error = plugins_[plugin].name + ": cannot start " + escape_for_log(argv.front()) + ": " +
+              errno_text(spawned.error_number);
+      return false;
+    }
+    // Segment position + 1 reads what this program writes.
+    children_.push_back({std::move(*spawned.destination), plugin, direction, position + 1, {}});
+  }
+
+  const std::size_t d = index_of(direction);
+  const std::size_t last = plan.segments.size() - 1;
+  Destination& destination = children_.front().process;
+  places_[d].assign(plugins_.size(), std::nullopt);
+  for (std::size_t k = 0; k <= last; ++k) {
+    // Children are stable from here on: their descriptors and indices too.
+    const std::size_t input_child = first_filter + k - 1;
+    const std::size_t output_child = first_filter + k;
+    const int input_fd = k > 0 ? children_[input_child].process.stdout_fd()
+                         : direction == Direction::src2dst ? source_.input_fd
+                                                           : destination.stdout_fd();
+    const int output_fd = k < last ? children_[output_child].process.stdin_fd()
+                          : direction == Direction::src2dst ? destination.stdin_fd()
+                                                            : source_.output_fd;
+    std::function<void()> close_output;
+    if (k < last)
+      close_output = [this, output_child] { children_[output_child].process.close_stdin(); };
+    else if (direction == Direction::src2dst)
+      close_output = [this] { children_.front().process.close_stdin(); };
+    else
+      close_output = [this] { close_source_output(); };
+
+    std::vector<FlowStage> stages;
+    for (const std::size_t plugin : plan.segments[k]) {
+      places_[d][plugin] = StagePlace{k, stages.size()};
+      stages.push_back({plugins_[plugin].plugin.get(), handles_[plugin].get(),
+                        plugins_[plugin].plugin->needs(direction).reads_bytes,
+                        plugins_[plugin].audit});
+    }
+    auto fifo = make_fifo(direction, plan.segments[k], input_fd, output_fd);
+    if (!fifo) {
+      error = "cannot allocate buffers: " + errno_text(errno);
+      return false;
+    }
+    flows_[d].push_back(std::make_unique<Flow>(direction, std::move(fifo), std::move(stages),
+                                               input_fd, output_fd, std::move(close_output)));
+  }
   return true;
 }
 
 bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd, CallResult& result) {
+                 const std::vector<std::string>& environment, int signal_fd,
+                 const LockDown& lock_down, CallResult& result) {
   auto fail = [&](std::string reason) {
     result.outcome = CallOutcome::failed;
     result.reason = std::move(reason);
@@ -270,133 +379,142 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_) return fail("epoll_create1: " + errno_text(errno));
 
+  // The destination first: children_[0]. Children never move after the
+  // flows are built (they hold their descriptors), so reserve room for all.
+  std::size_t filters = 0;
+  for (const auto& entry : plugins_)
+    for (const Direction direction : kBothDirections)
+      filters += entry.plugin->filter_program(direction) != nullptr ? 1 : 0;
+  children_.reserve(1 + filters);
   auto spawned = Destination::spawn(argv, environment);
   if (!spawned.destination)
     return fail("cannot start " + escape_for_log(argv.front()) + ": " +
                 errno_text(spawned.error_number));
-  destination_.emplace(std::move(*spawned.destination));
+  children_.push_back({std::move(*spawned.destination), std::nullopt, Direction::src2dst, 0, {}});
 
   source_input_flags_ = make_nonblocking(source.input_fd);
   source_output_flags_ = make_nonblocking(source.output_fd);
   source_output_is_socket_ = is_socket(source.output_fd);
-
-  std::vector<FlowStage> forward, backward;
-  for (std::size_t i = 0; i < plugins_.size(); ++i) {
-    forward.push_back({plugins_[i].plugin.get(), handles_[i].get(),
-                       plugins_[i].plugin->needs(Direction::src2dst).reads_bytes,
-                       plugins_[i].audit});
+  if (!source_output_is_socket_) {
+    null_output_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+    if (!null_output_) return fail("cannot open /dev/null: " + errno_text(errno));
   }
-  for (std::size_t i = plugins_.size(); i-- > 0;) {
-    backward.push_back({plugins_[i].plugin.get(), handles_[i].get(),
-                        plugins_[i].plugin->needs(Direction::dst2src).reads_bytes,
-                        plugins_[i].audit});
-  }
-  auto forward_fifo = make_fifo(Direction::src2dst, source.input_fd, destination_->stdin_fd());
-  auto backward_fifo = make_fifo(Direction::dst2src, destination_->stdout_fd(), source.output_fd);
-  if (!forward_fifo || !backward_fifo) return fail("cannot allocate buffers: " + errno_text(errno));
 
-  flows_[index_of(Direction::src2dst)] = std::make_unique<Flow>(
-      Direction::src2dst, std::move(forward_fifo), std::move(forward), source.input_fd,
-      destination_->stdin_fd(), [this] { destination_->close_stdin(); });
-  flows_[index_of(Direction::dst2src)] =
-      std::make_unique<Flow>(Direction::dst2src, std::move(backward_fifo), std::move(backward),
-                             destination_->stdout_fd(), source.output_fd, [this] {
-                               if (source_output_is_socket_) {
-                                 ::shutdown(source_.output_fd, SHUT_WR);
-                               } else {
-                                 // Keep the descriptor number taken so nothing else lands on it.
-                                 const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-                                 if (null >= 0) {
-                                   ::dup2(null, source_.output_fd);
-                                   ::close(null);
-                                 }
-                               }
-                             });
-
+  std::string error;
+  for (const Direction direction : kBothDirections)
+    if (!build_direction(direction, environment, error)) return fail(error);
+  flows_built_ = true;
   apply_early_requests();
 
   const std::uint32_t edge = EPOLLET;
-  if (!watch(source.input_fd, EPOLLIN | EPOLLRDHUP | edge, source_input) ||
-      !watch(source.output_fd, EPOLLOUT | edge, source_output) ||
-      !watch(destination_->stdin_fd(), EPOLLOUT | edge, destination_input) ||
-      !watch(destination_->stdout_fd(), EPOLLIN | edge, destination_output) ||
-      !watch(destination_->stderr_fd(), EPOLLIN | edge, destination_stderr) ||
-      !watch(destination_->pidfd(), EPOLLIN, destination_exit) ||
-      (signal_fd >= 0 && !watch(signal_fd, EPOLLIN, signals)))
+  for (const Direction direction : kBothDirections) {
+    const std::size_t d = index_of(direction);
+    for (std::size_t k = 0; k < flows_[d].size(); ++k) {
+      const Flow& f = *flows_[d][k];
+      if (!watch(f.input_fd(), EPOLLIN | EPOLLRDHUP | edge,
+                 event_key(EventKind::flow_input, d, k)) ||
+          !watch(f.output_fd(), EPOLLOUT | edge, event_key(EventKind::flow_output, d, k)))
+        return fail("epoll_ctl: " + errno_text(errno));
+    }
+  }
+  for (std::size_t i = 0; i < children_.size(); ++i) {
+    if (!watch(children_[i].process.stderr_fd(), EPOLLIN | edge,
+               event_key(EventKind::child_stderr, 0, i)) ||
+        !watch(children_[i].process.pidfd(), EPOLLIN, event_key(EventKind::child_exit, 0, i)))
+      return fail("epoll_ctl: " + errno_text(errno));
+  }
+  if (signal_fd >= 0 && !watch(signal_fd, EPOLLIN, event_key(EventKind::signals)))
     return fail("epoll_ctl: " + errno_text(errno));
+  if (lock_down) {
+    std::vector<pid_t> pids;
+    for (const auto& child : children_) pids.push_back(child.process.pid());
+    if (std::string why = lock_down(pids); !why.empty())
+      return fail("cannot lock the process down: " + why);
+  }
   return true;
 }
 
-void Call::read_destination_stderr(bool flush) {
-  if (!destination_ || destination_->stderr_fd() < 0) return;
+void Call::read_child_stderr(std::size_t index, bool flush) {
+  Child& child = children_[index];
+  if (child.process.stderr_fd() < 0) return;
   std::array<char, 4096> chunk;
-  auto emit = [this](std::string_view line) {
+  auto emit = [&](std::string_view line) {
     const std::string safe = escape_for_log(line, kMaxStderrLine);
-    journal_.send(Priority::warning, journal_event::destination_stderr, "destination: " + safe);
+    if (!child.plugin) {
+      journal_.send(Priority::warning, journal_event::destination_stderr, "destination: " + safe);
+      return;
+    }
+    const std::string& name = plugins_[*child.plugin].name;
+    const std::string direction(to_string(child.direction));
+    const LogField fields[] = {{"PLUGIN", name}, {"DIRECTION", direction}};
+    journal_.send(Priority::warning, journal_event::plugin,
+                  name + " " + direction + " program: " + safe, fields);
   };
   while (true) {
-    const ssize_t got = ::read(destination_->stderr_fd(), chunk.data(), chunk.size());
+    const ssize_t got = ::read(child.process.stderr_fd(), chunk.data(), chunk.size());
     if (got > 0) {
       for (const char c : std::string_view(chunk.data(), static_cast<std::size_t>(got))) {
         if (c == '\n') {
-          emit(stderr_line_);
-          stderr_line_.clear();
-        } else if (stderr_line_.size() < kMaxStderrLine) {
-          stderr_line_.push_back(c);
+          emit(child.stderr_line);
+          child.stderr_line.clear();
+        } else if (child.stderr_line.size() < kMaxStderrLine) {
+          child.stderr_line.push_back(c);
         }
       }
       continue;
     }
     if (got < 0 && (errno == EAGAIN || errno == EINTR) && !flush) return;
     // End of file, an error, or a final flush: nothing more will come.
-    if (!stderr_line_.empty()) emit(stderr_line_);
-    stderr_line_.clear();
-    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) destination_->close_stderr();
+    if (!child.stderr_line.empty()) emit(child.stderr_line);
+    child.stderr_line.clear();
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) child.process.close_stderr();
     return;
   }
 }
 
+void Call::child_exited(std::size_t index) {
+  Child& child = children_[index];
+  if (!child.process.reap() || !child.plugin) return;
+  const int status = *child.process.exit_status();
+  if (status == 0) return;
+  // A filter program that fails cannot be trusted with the rest of the
+  // stream: the call ends (or, in audit mode, says it would).
+  const std::string program =
+      escape_for_log(plugins_[*child.plugin].plugin->filter_program(child.direction)->front());
+  handles_[*child.plugin]->abort(std::string(to_string(child.direction)) + " program " + program +
+                                 (status > 128 ? " died of signal " + std::to_string(status - 128)
+                                               : " exited with status " + std::to_string(status)));
+}
+
 void Call::dispatch(std::uint64_t key, std::uint32_t events) {
-  Flow& forward = *flows_[index_of(Direction::src2dst)];
-  Flow& backward = *flows_[index_of(Direction::dst2src)];
-  switch (key) {
-    case source_input:
-      forward.set_input_ready();
+  switch (kind_of(key)) {
+    case EventKind::flow_input:
+      flows(direction_of(key))[index_of_key(key)]->set_input_ready();
       break;
-    case source_output:
-      if ((events & (EPOLLERR | EPOLLHUP)) && !backward.output_done()) {
-        // The caller's end is closed while it still had bytes to receive.
-        if (!aborted_) {
-          aborted_ = true;
-          end_outcome_ = CallOutcome::source_gone;
-          end_reason_ = "the caller closed the connection";
-        }
-      }
-      backward.set_output_ready();
-      break;
-    case destination_input:
-      forward.set_output_ready();
-      break;
-    case destination_output:
-      backward.set_input_ready();
-      break;
-    case destination_stderr:
-      read_destination_stderr(false);
-      break;
-    case destination_exit:
-      destination_->reap();
-      break;
-    case signals: {
-      signalfd_siginfo info{};
-      if (::read(signal_fd_, &info, sizeof info) == sizeof info && !aborted_) {
-        aborted_ = true;
-        end_outcome_ = CallOutcome::terminated;
-        end_reason_ = std::string("received ") + ::sigabbrev_np(static_cast<int>(info.ssi_signo));
-      }
+    case EventKind::flow_output: {
+      auto& direction_flows = flows(direction_of(key));
+      Flow& f = *direction_flows[index_of_key(key)];
+      const bool writes_to_source = direction_of(key) == Direction::dst2src &&
+                                    index_of_key(key) + 1 == direction_flows.size();
+      // The caller's end is closed while it still had bytes to receive.
+      if (writes_to_source && (events & (EPOLLERR | EPOLLHUP)) && !f.output_done())
+        end_call(CallOutcome::source_gone, "the caller closed the connection");
+      f.set_output_ready();
       break;
     }
-    default:
+    case EventKind::child_stderr:
+      read_child_stderr(index_of_key(key), false);
       break;
+    case EventKind::child_exit:
+      child_exited(index_of_key(key));
+      break;
+    case EventKind::signals: {
+      signalfd_siginfo info{};
+      if (::read(signal_fd_, &info, sizeof info) == sizeof info)
+        end_call(CallOutcome::terminated,
+                 std::string("received ") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)));
+      break;
+    }
   }
 }
 
@@ -411,56 +529,60 @@ void Call::fire_due_timers() {
 
 void Call::check_flows() {
   for (const Direction direction : kBothDirections) {
-    Flow& f = *flow(direction);
-    switch (f.fault()) {
-      case FlowFault::none:
-        break;
-      case FlowFault::receiver_gone:
-        if (direction == Direction::dst2src && !aborted_) {
-          aborted_ = true;
-          end_outcome_ = CallOutcome::source_gone;
-          end_reason_ = "the caller closed the connection";
-        }
-        // src2dst: the destination stopped reading; what it did not take is
-        // discarded, as qrexec does when a service closes its stdin.
-        break;
-      case FlowFault::read_error:
-      case FlowFault::write_error:
-        if (!aborted_) {
-          aborted_ = true;
-          end_outcome_ = CallOutcome::failed;
-          end_reason_ = std::string(to_string(direction)) +
-                        (f.fault() == FlowFault::read_error ? " read: " : " write: ") +
-                        errno_text(f.fault_errno());
-        }
-        break;
-      case FlowFault::plugin_error:
-        if (!aborted_) {
-          aborted_ = true;
-          end_outcome_ = CallOutcome::failed;
-          end_reason_ =
-              std::string(to_string(direction)) + ": a plugin dropped bytes without declaring it";
-        }
-        break;
+    const auto& direction_flows = flows(direction);
+    for (std::size_t k = 0; k < direction_flows.size(); ++k) {
+      const Flow& f = *direction_flows[k];
+      switch (f.fault()) {
+        case FlowFault::none:
+          break;
+        case FlowFault::receiver_gone:
+          // Into the source: the caller is gone. Into the destination or a
+          // filter program: it stopped reading; what it did not take is
+          // discarded, as qrexec does when a service closes its stdin.
+          if (direction == Direction::dst2src && k + 1 == direction_flows.size())
+            end_call(CallOutcome::source_gone, "the caller closed the connection");
+          break;
+        case FlowFault::read_error:
+        case FlowFault::write_error:
+          end_call(CallOutcome::failed,
+                   std::string(to_string(direction)) +
+                       (f.fault() == FlowFault::read_error ? " read: " : " write: ") +
+                       errno_text(f.fault_errno()));
+          break;
+        case FlowFault::plugin_error:
+          end_call(CallOutcome::failed, std::string(to_string(direction)) +
+                                            ": a plugin dropped bytes without declaring it");
+          break;
+      }
     }
   }
 }
 
 bool Call::done() const {
-  const Flow& backward = *flows_[index_of(Direction::dst2src)];
+  const Flow& to_source = *flows(Direction::dst2src).back();
   // qrexec ends a call when the service has exited and its output is
   // delivered; what the caller still sends then has nowhere to go.
-  return destination_->exit_status().has_value() && backward.input_ended() &&
-         backward.output_done();
+  if (!children_.front().process.exit_status() || !to_source.input_ended() ||
+      !to_source.output_done())
+    return false;
+  // A filter program that has ended its output is waited for, so that its
+  // exit status counts: a failure after its last byte still aborts the call.
+  for (std::size_t i = 1; i < children_.size(); ++i) {
+    const Child& child = children_[i];
+    if (flows(child.direction)[child.reading_flow]->input_ended() && !child.process.exit_status())
+      return false;
+  }
+  return true;
 }
 
 void Call::loop() {
-  std::array<epoll_event, 8> events;
+  std::array<epoll_event, 16> events;
   while (!aborted_) {
     bool changed = true;
     while (changed && !aborted_) {
       changed = false;
-      for (auto& f : flows_) changed |= f->pump(aborted_);
+      for (auto& direction_flows : flows_)
+        for (auto& f : direction_flows) changed |= f->pump(aborted_);
       check_flows();
     }
     if (aborted_ || done()) return;
@@ -476,9 +598,7 @@ void Call::loop() {
         ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
     if (count < 0) {
       if (errno == EINTR) continue;
-      aborted_ = true;
-      end_outcome_ = CallOutcome::failed;
-      end_reason_ = "epoll_wait: " + errno_text(errno);
+      end_call(CallOutcome::failed, "epoll_wait: " + errno_text(errno));
       return;
     }
     for (int i = 0; i < count; ++i) dispatch(events[i].data.u64, events[i].events);
@@ -486,46 +606,63 @@ void Call::loop() {
   }
 }
 
-void Call::stop_destination() {
-  if (!destination_ || destination_->reap()) return;
-  destination_->signal(SIGTERM);
-  pollfd exited{destination_->pidfd(), POLLIN, 0};
+// SIGTERM to the process group of every child not yet collected, one grace
+// period for them all, then SIGKILL to whatever is left of each group
+// (helpers that ignored SIGTERM or outlived their leader). Leaders are
+// collected last: until then their pids, and so their groups' ids, cannot
+// belong to anyone else.
+void Call::stop_children(bool destination_too) {
+  std::vector<Destination*> running;
+  for (std::size_t i = destination_too ? 0 : 1; i < children_.size(); ++i)
+    if (!children_[i].process.exit_status()) running.push_back(&children_[i].process);
+  for (Destination* child : running) child->signal(SIGTERM);
   const auto deadline = Clock::now() + std::chrono::milliseconds(kTerminateGraceMs);
-  while (!destination_->reap()) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) break;
-    ::poll(&exited, 1, static_cast<int>(left));
+  for (Destination* child : running) {
+    pollfd exited{child->pidfd(), POLLIN, 0};
+    while (!child->has_exited()) {
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) break;
+      ::poll(&exited, 1, static_cast<int>(left));
+    }
   }
-  if (!destination_->reap()) {
-    destination_->signal(SIGKILL);
-    ::poll(&exited, 1, -1);
-    destination_->reap();
+  for (Destination* child : running) {
+    child->signal(SIGKILL);
+    child->wait();
   }
 }
 
 void Call::finish(CallResult& result) {
-  for (auto& f : flows_)
-    if (f) f->stop();
-  if (aborted_) stop_destination();
-  read_destination_stderr(true);
-  if (destination_) result.destination_status = destination_->exit_status();
-  if (flows_[0]) result.src2dst = flows_[0]->stats();
-  if (flows_[1]) result.dst2src = flows_[1]->stats();
+  for (auto& direction_flows : flows_)
+    for (auto& f : direction_flows) f->stop();
+  // A finished call needs its filter programs no more; an aborted one
+  // needs nothing more.
+  stop_children(aborted_);
+  for (std::size_t i = 0; i < children_.size(); ++i) read_child_stderr(i, true);
+  result.destination_status = children_.front().process.exit_status();
+  for (const Direction direction : kBothDirections) {
+    const auto& direction_flows = flows(direction);
+    FlowStats& stats = direction == Direction::src2dst ? result.src2dst : result.dst2src;
+    stats.received = direction_flows.front()->stats().received;
+    stats.delivered = direction_flows.back()->stats().delivered;
+    for (const auto& f : direction_flows) stats.dropped += f->stats().dropped;
+  }
   result.outcome = end_outcome_;
   result.reason = end_reason_;
   result.plugin = end_plugin_;
 }
 
 CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv,
-                     const std::vector<std::string>& environment, int signal_fd) {
+                     const std::vector<std::string>& environment, int signal_fd,
+                     const LockDown& lock_down) {
   started_ = Clock::now();
   CallResult result;
-  if (admit(result) && start(source, argv, environment, signal_fd, result)) {
+  if (admit(result) && start(source, argv, environment, signal_fd, lock_down, result)) {
     loop();
     finish(result);
-  } else if (destination_) {
+  } else if (!children_.empty()) {
     aborted_ = true;
-    stop_destination();
+    stop_children(true);
   }
   switch (result.outcome) {
     case CallOutcome::completed:

@@ -88,6 +88,13 @@ ParsedFile parse_json(const std::string& text, const fs::path& file,
     const auto [line, column] = line_and_column(text, error.byte);
     problems.push_back({file, line, column, "", "", "", parse_error_text(error)});
     return parsed;
+  } catch (const json::exception& error) {
+    // Valid syntax the parser still cannot represent, such as a number
+    // beyond the range of a double ("1e999"): no position is known.
+    std::string what = error.what();
+    if (const auto id_end = what.find("] "); id_end != std::string::npos) what.erase(0, id_end + 2);
+    problems.push_back({file, 0, 0, "", "", "", what});
+    return parsed;
   }
   if (!duplicate.empty()) {
     problems.push_back({file, 0, 0, "", "", "", "duplicate key \"" + duplicate + "\""});

@@ -150,6 +150,22 @@ bool Destination::reap() {
   return true;
 }
 
+bool Destination::has_exited() const {
+  if (exit_status_) return true;
+  if (pid_ <= 0) return false;
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         info.si_pid == pid_;
+}
+
+void Destination::wait() {
+  if (exit_status_ || pid_ <= 0) return;
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0)
+    if (errno != EINTR) return;
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void Destination::signal(int signal_number) const {
   if (pid_ <= 0 || exit_status_) return;
   // The child leads its own group; its helpers go too.

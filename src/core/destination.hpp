@@ -42,6 +42,11 @@ class Destination {
 
   // Collects the exit status if the child has exited; true once it has.
   bool reap();
+  // True once the child has exited, without collecting it: until it is
+  // collected its pid, and so its process group id, cannot be reused.
+  bool has_exited() const;
+  // Waits for the child to exit and collects its status.
+  void wait();
   // 0-255 as a shell reports it: the exit code, or 128+N for signal N.
   std::optional<int> exit_status() const { return exit_status_; }
   // Signals the child's whole process group.

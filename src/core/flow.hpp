@@ -56,6 +56,8 @@ class Flow {
        int input_fd, int output_fd, std::function<void()> close_output);
 
   Direction direction() const { return direction_; }
+  int input_fd() const { return input_fd_; }
+  int output_fd() const { return output_fd_; }
 
   // Readiness reported by the event loop (edge-triggered): the flow clears
   // them itself when a descriptor would block.

@@ -47,6 +47,16 @@ std::optional<InPlaceFifo> InPlaceFifo::create(int input_fd) {
   InPlaceFifo fifo;
   fifo.input_ = input_fd;
   fifo.input_is_socket_ = input == Kind::socket;
+  // What discarding needs is opened now: once the system call filter is in
+  // place (syscall_filter.cpp) neither open() nor pipe2() is allowed.
+  fifo.null_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  if (!fifo.null_) return std::nullopt;
+  if (fifo.input_is_socket_) {
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return std::nullopt;
+    fifo.scratch_read_.reset(ends[0]);
+    fifo.scratch_write_.reset(ends[1]);
+  }
   // Unbounded here: the sender's queue bounds what can be counted.
   fifo.capacity_ = std::numeric_limits<std::size_t>::max() / 2;
   return fifo;
@@ -122,18 +132,10 @@ std::size_t InPlaceFifo::discard_through(int from, std::size_t count) {
 std::size_t InPlaceFifo::discard(std::size_t count) {
   count = std::min(count, size());
   if (count == 0) return 0;
-  if (!null_) null_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-  if (!null_) return 0;
   std::size_t discarded = 0;
   if (!input_is_socket_) {
     discarded = discard_through(input_, count);
   } else {
-    if (!scratch_read_) {
-      int ends[2];
-      if (::pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return 0;
-      scratch_read_.reset(ends[0]);
-      scratch_write_.reset(ends[1]);
-    }
     while (discarded < count) {
       const ssize_t moved = ::splice(input_, nullptr, scratch_write_.get(), nullptr,
                                      count - discarded, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);

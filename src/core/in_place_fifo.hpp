@@ -40,7 +40,7 @@ class InPlaceFifo final : public ByteFifo {
 
   int input_ = -1;
   bool input_is_socket_ = false;
-  UniqueFd null_;  // /dev/null, opened on first discard
+  UniqueFd null_;  // /dev/null, where discarded bytes go
   // A socket cannot splice to /dev/null: its discarded bytes pass a pipe.
   UniqueFd scratch_read_;
   UniqueFd scratch_write_;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -118,6 +119,108 @@ std::string_view to_string(OptionType type) {
   return "unknown";
 }
 
+namespace {
+
+OptionSpec make_spec(std::string name, OptionType type, std::string meaning) {
+  OptionSpec spec;
+  spec.name = std::move(name);
+  spec.type = type;
+  spec.meaning = std::move(meaning);
+  return spec;
+}
+
+// Builder misuse is a mistake in a plugin's declaration, found the moment
+// the plugin registers.
+void require(bool fits, const OptionSpec& spec, std::string_view what) {
+  if (!fits)
+    throw std::logic_error("option " + spec.name + " (" + std::string(to_string(spec.type)) +
+                           "): " + std::string(what));
+}
+
+bool is_numeric(OptionType type) {
+  return type == OptionType::integer || type == OptionType::number;
+}
+
+// The OptionValue alternative each type's values are held in.
+std::size_t value_index(OptionType type) {
+  switch (type) {
+    case OptionType::integer:
+      return 0;
+    case OptionType::number:
+      return 1;
+    case OptionType::boolean:
+      return 2;
+    case OptionType::string:
+    case OptionType::choice:
+      return 3;
+    case OptionType::string_list:
+      return 4;
+  }
+  return std::variant_npos;
+}
+
+}  // namespace
+
+OptionSpec OptionSpec::integer(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::integer, std::move(option_meaning));
+}
+OptionSpec OptionSpec::number(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::number, std::move(option_meaning));
+}
+OptionSpec OptionSpec::boolean(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::boolean, std::move(option_meaning));
+}
+OptionSpec OptionSpec::string(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::string, std::move(option_meaning));
+}
+OptionSpec OptionSpec::choice(std::string option_name, std::string option_meaning,
+                              std::vector<std::string> accepted) {
+  OptionSpec spec =
+      make_spec(std::move(option_name), OptionType::choice, std::move(option_meaning));
+  require(!accepted.empty(), spec, "a choice needs choices");
+  spec.choices = std::move(accepted);
+  return spec;
+}
+OptionSpec OptionSpec::string_list(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::string_list, std::move(option_meaning));
+}
+
+OptionSpec OptionSpec::with_default(OptionValue value) && {
+  if (type == OptionType::number && std::holds_alternative<std::int64_t>(value))
+    value = static_cast<double>(std::get<std::int64_t>(value));
+  require(value.index() == value_index(type), *this, "the default is of another type");
+  if (type == OptionType::choice) {
+    const auto& text = std::get<std::string>(value);
+    require(std::find(choices.begin(), choices.end(), text) != choices.end(), *this,
+            "the default is not one of the choices");
+  }
+  default_value = std::move(value);
+  return std::move(*this);
+}
+
+OptionSpec OptionSpec::at_least(double bound) && {
+  require(is_numeric(type), *this, "only numbers have bounds");
+  minimum = bound;
+  return std::move(*this);
+}
+
+OptionSpec OptionSpec::at_most(double bound) && {
+  require(is_numeric(type), *this, "only numbers have bounds");
+  maximum = bound;
+  return std::move(*this);
+}
+
+OptionSpec OptionSpec::or_off(double off) && {
+  require(is_numeric(type), *this, "only numbers have an off value");
+  off_value = off;
+  return std::move(*this);
+}
+
+OptionSpec OptionSpec::checked_by(std::function<std::string(const OptionValue&)> checker) && {
+  check = std::move(checker);
+  return std::move(*this);
+}
+
 std::string format_option_value(const OptionValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
@@ -166,17 +269,13 @@ const std::vector<std::string>& PluginOptions::string_list(std::string_view name
 }
 
 const std::vector<OptionSpec>& common_option_specs() {
-  static const std::vector<OptionSpec> specs = [] {
-    OptionSpec mode;
-    mode.name = std::string(kModeOption);
-    mode.type = OptionType::choice;
-    mode.default_value = std::string("enforce");
-    mode.choices = {"enforce", "audit"};
-    mode.meaning =
-        "enforce: the plugin acts. audit: the plugin's refusals, aborts, cuts and drops are logged "
-        "(EVENT=audit) instead of done, and the traffic passes.";
-    return std::vector<OptionSpec>{mode};
-  }();
+  static const std::vector<OptionSpec> specs{
+      OptionSpec::choice(std::string(kModeOption),
+                         "enforce: the plugin acts. audit: the plugin's refusals, aborts, cuts and "
+                         "drops are logged (EVENT=audit) instead of done, and the traffic passes.",
+                         {"enforce", "audit"})
+          .with_default("enforce"),
+  };
   return specs;
 }
 

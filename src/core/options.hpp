@@ -43,6 +43,33 @@ struct OptionSpec {
   // A further check of a value of the right type (a path must be absolute,
   // say): returns what is wrong with it, or an empty string.
   std::function<std::string(const OptionValue&)> check = nullptr;
+
+  // Declares an option in one expression: a factory per type, then the
+  // setters it needs, each returning the spec by value.
+  //   OptionSpec::integer("limit", "Bytes ...; -1 for no limit.")
+  //       .with_default(std::int64_t{-1}).at_least(0).or_off(-1)
+  //   OptionSpec::choice("decode", "How ...", {"base64", "hex"}).with_default("base64")
+  // Without with_default the option is required. A setter that does not
+  // fit the type (a range on a string, a default of another type or not
+  // among the choices) is a programming error: it throws std::logic_error
+  // when the plugin registers. The struct stays an aggregate, so specs may
+  // also be brace-initialised field by field.
+  static OptionSpec integer(std::string option_name, std::string option_meaning);
+  static OptionSpec number(std::string option_name, std::string option_meaning);
+  static OptionSpec boolean(std::string option_name, std::string option_meaning);
+  static OptionSpec string(std::string option_name, std::string option_meaning);
+  static OptionSpec choice(std::string option_name, std::string option_meaning,
+                           std::vector<std::string> accepted);
+  static OptionSpec string_list(std::string option_name, std::string option_meaning);
+
+  // The default; a whole number is taken for a number option too.
+  [[nodiscard]] OptionSpec with_default(OptionValue value) &&;
+  // Inclusive bounds, for integer and number options.
+  [[nodiscard]] OptionSpec at_least(double bound) &&;
+  [[nodiscard]] OptionSpec at_most(double bound) &&;
+  // The value that switches the limit off, allowed beside the bounds.
+  [[nodiscard]] OptionSpec or_off(double off) &&;
+  [[nodiscard]] OptionSpec checked_by(std::function<std::string(const OptionValue&)> checker) &&;
 };
 
 // Renders a value the way the config writes it: 10485760, 0.5, true, "str".

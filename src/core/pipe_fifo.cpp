@@ -36,6 +36,10 @@ std::optional<PipeFifo> PipeFifo::create(std::size_t wanted_capacity) {
   const int capacity = ::fcntl(ends[1], F_GETPIPE_SZ);
   if (capacity <= 0) return std::nullopt;
   fifo.capacity_ = static_cast<std::size_t>(capacity);
+  // Where discarded bytes go; opened now, as nothing is opened once the
+  // call runs (syscall_filter.hpp).
+  fifo.null_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
+  if (!fifo.null_) return std::nullopt;
   return fifo;
 }
 
@@ -68,7 +72,6 @@ IoResult PipeFifo::drain_to(int fd, std::size_t max) {
 std::size_t PipeFifo::discard(std::size_t count) {
   count = std::min(count, size());
   if (count == 0) return 0;
-  if (!null_) null_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
   std::size_t discarded = 0;
   while (discarded < count && null_) {
     const ssize_t moved = ::splice(read_end_.get(), nullptr, null_.get(), nullptr,

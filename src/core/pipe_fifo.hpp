@@ -26,7 +26,7 @@ class PipeFifo final : public ByteFifo {
   PipeFifo() = default;
   UniqueFd read_end_;
   UniqueFd write_end_;
-  UniqueFd null_;  // /dev/null, opened on first discard
+  UniqueFd null_;  // /dev/null, where discarded bytes go
 };
 
 }  // namespace qrexec_proxy

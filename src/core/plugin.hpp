@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qrexec_proxy {
 
@@ -167,6 +168,13 @@ class Plugin {
   virtual ~Plugin() = default;
 
   virtual DataNeeds needs(Direction) const { return {}; }
+  // A program this plugin runs a direction's bytes through (argv, absolute
+  // program path first), or null. The engine starts it with the call, writes
+  // the bytes that reach the plugin to its stdin and passes on what it
+  // writes to stdout; the plugin is then no stage of that direction (no
+  // on_data or on_end for it). A program that exits with a status other
+  // than 0 before the call ends aborts the call.
+  virtual const std::vector<std::string>* filter_program(Direction) const { return nullptr; }
 
   // Before the destination is started. A refusal ends the call there.
   virtual Admission on_start(PluginContext&) { return Admission::admit(); }

@@ -1,12 +1,39 @@
 #include "core/process_setup.hpp"
 
 #include <csignal>
+#include <cstdlib>
+#include <string_view>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace qrexec_proxy {
+namespace {
+
+// Every descriptor above 2 goes: whatever qrexec-agent, a PAM module or a
+// library left open must reach neither the proxy's work nor the destination.
+void close_inherited_descriptors() {
+  if (::close_range(3, ~0U, 0) == 0) return;
+  // Kernels before 5.9 lack close_range: close what /proc lists.
+  DIR* listing = ::opendir("/proc/self/fd");
+  if (listing == nullptr) {
+    for (int fd = 3; fd < 65536; ++fd) ::close(fd);
+    return;
+  }
+  const int own = ::dirfd(listing);
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    const int fd = std::atoi(entry->d_name);
+    if (fd > 2 && fd != own) ::close(fd);
+  }
+  ::closedir(listing);
+}
+
+}  // namespace
 
 UniqueFd block_termination_signals() {
   ::signal(SIGPIPE, SIG_IGN);
@@ -20,7 +47,7 @@ UniqueFd block_termination_signals() {
 }
 
 UniqueFd prepare_service_process() {
-  ::close_range(3, ~0U, 0);
+  close_inherited_descriptors();
   const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     for (int fd = 0; fd <= 1; ++fd)
@@ -28,6 +55,9 @@ UniqueFd prepare_service_process() {
     ::dup2(null, 2);
     if (null > 2) ::close(null);
   }
+  // Neither the proxy nor anything it starts can gain privileges (setuid
+  // binaries, file capabilities); the syscall filter needs it as well.
+  ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   return block_termination_signals();
 }
 

@@ -7,6 +7,7 @@
 #include "core/process_setup.hpp"
 #include "core/registry.hpp"
 #include "core/shared_state.hpp"
+#include "core/syscall_filter.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -104,8 +105,8 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
 
   const std::vector<std::string> destination_argv = {settings.client.string(), request.target,
                                                      request.destination_call()};
-  const CallResult result =
-      run_chain(*chain, info, SourceEndpoint{0, 1}, destination_argv, settings, journal, signal_fd);
+  const CallResult result = run_chain(*chain, info, SourceEndpoint{0, 1}, destination_argv,
+                                      settings, journal, signal_fd, install_syscall_filter);
   return result.exit_status;
 }
 
@@ -113,7 +114,7 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
 
 CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpoint source,
                      const std::vector<std::string>& destination_argv, const Settings& settings,
-                     Journal& journal, int signal_fd) {
+                     Journal& journal, int signal_fd, const LockDown& lock_down) {
   std::vector<ChainPlugin> plugins;
   for (const auto& config : chain.plugins)
     plugins.push_back(
@@ -124,7 +125,7 @@ CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpo
   SharedState state(settings.state_dir);
   Call call(info, std::move(plugins), journal, state);
   const CallResult result =
-      call.run(source, destination_argv, destination_environment(), signal_fd);
+      call.run(source, destination_argv, destination_environment(), signal_fd, lock_down);
   log_summary(journal, info, result);
   return result;
 }

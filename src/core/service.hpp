@@ -17,9 +17,10 @@ namespace qrexec_proxy {
 int run_service(int argc, char** argv);
 
 // Creates the chain's plugins, runs the call with `destination_argv` as the
-// destination, and writes the start and summary records.
+// destination, and writes the start and summary records. `lock_down` as in
+// Call::run (the service passes its syscall filter).
 CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpoint source,
                      const std::vector<std::string>& destination_argv, const Settings& settings,
-                     Journal& journal, int signal_fd);
+                     Journal& journal, int signal_fd, const LockDown& lock_down = {});
 
 }  // namespace qrexec_proxy

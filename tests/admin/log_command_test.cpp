@@ -178,5 +178,35 @@ TEST_F(LogCommand, BadArguments) {
   }
 }
 
+TEST_F(LogCommand, AuditEventsAreShownWithTheirCall) {
+  Emulation emulation;
+  emulation.write_config(R"({
+    "watched": {"plugins": ["byte_limit"], "config": {"0": {"mode": "audit", "src2dst_limit": 3}}},
+    "plain": {"plugins": ["pass"]}})");
+  ProcessOptions options;
+  options.input = "more than three bytes";
+  ASSERT_EQ(emulation.call("qrexec-proxy+plain+dst+test.Count", options).exit_status, 0);
+  const ProcessResult audited = emulation.call("qrexec-proxy+watched+dst+test.Count", options);
+  ASSERT_EQ(audited.exit_status, 0);
+  EXPECT_EQ(audited.out, "21\n");  // audit mode let every byte through
+  const auto list = calls({"--source", emulation.source()}, 2);
+  ASSERT_EQ(list.size(), 2U) << list.dump();
+  EXPECT_EQ(list[0]["chain"], "plain");
+  EXPECT_TRUE(list[0]["audit"].empty());
+  EXPECT_EQ(list[1]["chain"], "watched");
+  ASSERT_EQ(list[1]["audit"].size(), 1U) << list.dump();
+  EXPECT_EQ(list[1]["audit"][0]["plugin"], "byte_limit");
+  EXPECT_EQ(list[1]["audit"][0]["action"], "cut");
+  EXPECT_EQ(list[1]["audit"][0]["message"], "audit: byte_limit would cut src2dst");
+
+  const auto only_audited =
+      admin.run_json({"log", "--source", emulation.source(), "--audit", "--json"});
+  ASSERT_EQ(only_audited.size(), 1U);
+  EXPECT_EQ(only_audited[0]["chain"], "watched");
+  const ProcessResult table = admin.run({"log", "--source", emulation.source()});
+  EXPECT_NE(table.out.find("AUDIT"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("byte_limit would cut src2dst"), std::string::npos) << table.out;
+}
+
 }  // namespace
 }  // namespace qrexec_proxy::test

@@ -190,6 +190,16 @@ TEST(Config, ReportsEveryBrokenFile) {
   EXPECT_EQ(config.problems.size(), 2u);
 }
 
+TEST(Config, NumbersBeyondRangeAreProblemsNotExceptions) {
+  // Found by tests/fuzz/config_fuzzer: valid JSON syntax the parser cannot
+  // represent used to escape as an exception instead of a config problem.
+  const Config config = parse_config_text(
+      R"({"t": {"plugins": ["timeout"], "config": {"timeout": {"src2dst_timeout": 2e308}}}})",
+      "big.json", registry());
+  ASSERT_EQ(config.problems.size(), 1u);
+  EXPECT_EQ(config.problems[0].format(), "big.json: number overflow parsing '2e308'");
+}
+
 }  // namespace
 }  // namespace qrexec_proxy
 

@@ -228,9 +228,11 @@ int main(int argc, char** argv) {
   child_env.push_back(nullptr);
 
   pid_t pid = -1;
-  if (::posix_spawn(&pid, program.c_str(), &actions, &attributes, child_argv.data(),
-                    child_env.data()) != 0)
-    die(127, "");
+  const int spawn_error = ::posix_spawn(&pid, program.c_str(), &actions, &attributes,
+                                        child_argv.data(), child_env.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attributes);
+  if (spawn_error != 0) die(127, "");
   ::close(in[1]);
   ::close(out[1]);
   ::close(err[1]);

@@ -97,8 +97,8 @@ ProcessResult Emulation::call_from_shell(const std::string& script, const std::s
                      options);
 }
 
-ProcessResult Emulation::run_service_as_agent(const std::string& argument, ProcessOptions options,
-                                              bool pass_argv) const {
+std::vector<std::string> Emulation::agent_environment(const std::string& argument,
+                                                      const std::vector<std::string>& extra) const {
   std::vector<std::string> overrides = {
       "QREXEC_REMOTE_DOMAIN=" + source_,
       "QREXEC_SERVICE_ARGUMENT=" + argument,
@@ -111,13 +111,18 @@ ProcessResult Emulation::run_service_as_agent(const std::string& argument, Proce
       "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
   };
   // The test's own entries replace the agent's.
-  for (const auto& extra : options.environment) {
-    const std::string name = extra.substr(0, extra.find('='));
+  for (const auto& entry : extra) {
+    const std::string name = entry.substr(0, entry.find('='));
     std::erase_if(overrides,
-                  [&](const std::string& entry) { return entry.starts_with(name + "="); });
-    overrides.push_back(extra);
+                  [&](const std::string& existing) { return existing.starts_with(name + "="); });
+    overrides.push_back(entry);
   }
-  options.environment = environment_with(overrides);
+  return environment_with(overrides);
+}
+
+ProcessResult Emulation::run_service_as_agent(const std::string& argument, ProcessOptions options,
+                                              bool pass_argv) const {
+  options.environment = agent_environment(argument, options.environment);
   options.sockets = true;
   std::vector<std::string> argv = {installed_service().string()};
   if (pass_argv && !argument.empty()) argv.push_back(argument);

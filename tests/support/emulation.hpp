@@ -56,6 +56,10 @@ class Emulation {
   // qube's environment.
   ProcessResult call_from_shell(const std::string& script, const std::string& argument,
                                 ProcessOptions options = {}) const;
+  // The environment qrexec-agent gives the service for `argument`, with
+  // `extra` entries added or replacing the agent's.
+  std::vector<std::string> agent_environment(const std::string& argument,
+                                             const std::vector<std::string>& extra = {}) const;
   // Runs the installed service directly, the way qrexec-agent runs it
   // (socketpairs, QREXEC_* environment), with `argv1` as argv[1] if given.
   ProcessResult run_service_as_agent(const std::string& argument, ProcessOptions options = {},

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# vim: set syntax=yaml ts=2 sw=2 sts=2 et :
+#
+# Pillar of the Salt formula of qubes-qrexec-proxy: one tree, under the key
+# qrexec-proxy, drives its three states:
+#
+#   qrexec-proxy.dom0      the template (optionally cloned), the proxy qube,
+#                          and the dom0 policy of the routes
+#   qrexec-proxy.template  the package qubes-qrexec-proxy in the template
+#   qrexec-proxy.proxy     the chains of the proxy qube, checked before they
+#                          take effect
+#
+# Install it in dom0 as /srv/pillar/base/qrexec-proxy/init.sls, with
+# init.top beside it (which gives this pillar to dom0, the template and the
+# proxy qube: keep the names there equal to the ones here), then:
+#
+#   sudo qubesctl top.enable qrexec-proxy pillar=true
+#
+# Every value is checked when a state is rendered; a wrong one stops the
+# state with a message and nothing is applied. Unknown keys are errors too.
+#
+# This example: the qube `work` sends files one way to a service of its own,
+# my.StoreFile, in the qube `vault`, through the proxy qube sys-qrexec-proxy.
+
+qrexec-proxy:
+
+  # The template of the proxy qube.
+  template:
+    # Its name (required).
+    name: debian-12-qrexec-proxy
+    # Optional: the state qrexec-proxy.dom0 creates the template as a clone of
+    # this one when it does not exist yet. Leave it out to use an existing
+    # template as it is.
+    clone_from: debian-12-xfce
+    # Optional: install qubes-qrexec-proxy from this file in the template
+    # (an absolute path; keep the file there, later runs check it) instead of
+    # from the template's repositories. Salt installs a .deb with dpkg, which
+    # installs no dependency: list the missing ones under `requires`.
+    # package_file: /home/user/QubesIncoming/build/qubes-qrexec-proxy_0.1.0-1_amd64.deb
+    # Optional: packages installed first, from the template's repositories,
+    # e.g. on Debian 12 the libraries of a package_file (see
+    # `dpkg-deb -f FILE Depends`).
+    # requires:
+    #   - libre2-9
+
+  # The proxy qube: an AppVM of the template above.
+  proxy:
+    # Its name (required). The dom0 policy names it as the target of the
+    # first hop and the source of the second.
+    name: sys-qrexec-proxy
+    # Optional, default gray: red, orange, yellow, green, gray, blue, purple
+    # or black.
+    label: gray
+    # Optional, default none: the proxy needs no network. Give a qube name
+    # only if a plugin of yours needs one.
+    # netvm: sys-firewall
+    # Optional: chains of this qube only, written to
+    # /usr/local/etc/qubes-qrexec-proxy/chains.d/salt.json in the proxy qube
+    # (format of config.json: see the README and `qrexec-proxy-admin plugins`).
+    # They add to the template's chains (/etc/qubes-qrexec-proxy), and one of
+    # the same name replaces the template's. Quote config keys that are
+    # indexes ('0':, not 0:).
+    chains:
+      store-one-way:
+        description: One file at a time from the source to the destination; nothing comes back.
+        plugins: [max_conn, streamline, timeout, stop_dst]
+        config:
+          max_conn: {limit: 1}
+          streamline: {buf_size: 10485760}
+          timeout: {src2dst_timeout: 30, dst2src_timeout: 30}
+
+  # Optional, default 30-qrexec-proxy.policy: the dom0 policy file, in
+  # /etc/qubes/policy.d. Files are read in name order and the first matching
+  # rule wins: keep it before 90-default.policy.
+  policy_file: 30-qrexec-proxy.policy
+
+  # The calls the dom0 policy allows through the proxy qube. Each route
+  # becomes the two lines `qrexec-proxy-admin policy CHAIN --source SOURCE
+  # --target TARGET --service SERVICE --proxy PROXY` prints: SOURCE may call
+  # `qrexec-proxy+CHAIN+TARGET+SERVICE` in the proxy qube, and the proxy qube
+  # may call SERVICE in TARGET. Nothing else is allowed by the file.
+  #   source:  a qube name, @anyvm, @tag:TAG or @type:TYPE
+  #   target:  a qube name
+  #   chain:   a chain of the proxy qube (its template's or proxy:chains);
+  #            the state qrexec-proxy.proxy checks that it is defined
+  #   service: SERVICE or SERVICE+ARGUMENT, as the destination offers it
+  routes:
+    - source: work
+      target: vault
+      chain: store-one-way
+      service: my.StoreFile
