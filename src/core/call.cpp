@@ -3,6 +3,7 @@
 #include "core/call_request.hpp"
 #include "core/exit_status.hpp"
 #include "core/flow_plan.hpp"
+#include "core/in_place_fifo.hpp"
 #include "core/pipe_fifo.hpp"
 #include "core/ring_fifo.hpp"
 
@@ -261,6 +262,11 @@ std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction,
     hold = std::max(hold, needs.hold_bytes);
   }
   if (!in_memory) {
+    // Best: the bytes stay in the sender's queue until they go out.
+    if (InPlaceFifo::suits(input_fd, output_fd)) {
+      if (auto in_place = InPlaceFifo::create(input_fd))
+        return std::make_unique<InPlaceFifo>(std::move(*in_place));
+    }
     if (auto pipe = PipeFifo::create(kPipeCapacity))
       return std::make_unique<PipeFifo>(std::move(*pipe));
   }

@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "core/config_stamp.hpp"
+#include "core/json_members.hpp"
 #include "core/names.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,6 +12,10 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace qrexec_proxy {
 namespace {
@@ -294,6 +300,68 @@ std::optional<std::string> read_file(const fs::path& file, std::vector<ConfigPro
   return std::move(text).str();
 }
 
+// The contents of `file` if it is still the file stamped as `identity`.
+std::optional<std::string> read_stamped_file(const fs::path& file, const std::string& identity) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> text;
+  struct stat info {};
+  if (file_identity(fd) == identity && ::fstat(fd, &info) == 0 &&
+      static_cast<std::uintmax_t>(info.st_size) <= max_config_file_size) {
+    text.emplace(static_cast<std::size_t>(info.st_size), '\0');
+    if (::pread(fd, text->data(), text->size(), 0) != static_cast<ssize_t>(text->size()))
+      text.reset();
+  }
+  ::close(fd);
+  return text;
+}
+
+// The quick path of load_config_for_call: every file is the one found
+// valid, so the chain is found by a scan of the top-level keys and only its
+// definition is parsed and checked. nullopt on any surprise.
+std::optional<Config> load_stamped_chain(const std::vector<std::vector<fs::path>>& locations,
+                                         const ConfigStamp& stamp, const PluginRegistry& registry,
+                                         std::string_view chain) {
+  Config config;
+  config.whole = false;
+  struct Definition {
+    fs::path file;
+    std::string text;
+  };
+  std::optional<Definition> found;
+  std::optional<fs::path> replaced;
+  std::size_t index = 0;
+  for (const auto& files : locations) {
+    std::optional<Definition> here;
+    for (const auto& file : files) {
+      config.files.push_back(file);
+      const auto text = read_stamped_file(file, stamp.file_identities.at(index++));
+      if (!text) return std::nullopt;
+      const auto members = json_object_members(*text);
+      if (!members) return std::nullopt;
+      for (const auto& member : *members) {
+        // Keys whose value is not an object are notes, as in add_chains.
+        if (member.key != chain || !member.value.starts_with('{')) continue;
+        if (here) return std::nullopt;  // defined twice in a location: not a valid config
+        here = Definition{file, std::string(member.value)};
+      }
+    }
+    if (!here) continue;
+    if (found) replaced = found->file;
+    found = std::move(here);
+  }
+  if (!found) return config;
+  std::vector<ConfigProblem> problems;
+  const ParsedFile parsed = parse_json(found->text, found->file, problems);
+  if (!parsed.ok) return std::nullopt;
+  ChainParser parser(found->file, std::string(chain), registry, problems);
+  auto definition = parser.parse(parsed.document);
+  if (!definition || !problems.empty()) return std::nullopt;
+  definition->replaced = replaced;
+  config.chains.emplace(std::string(chain), std::move(*definition));
+  return config;
+}
+
 }  // namespace
 
 std::string ConfigProblem::format() const {
@@ -368,6 +436,29 @@ Config load_config(const std::vector<fs::path>& locations, const PluginRegistry&
       }
     }
   }
+  return config;
+}
+
+Config load_config_for_call(const std::vector<fs::path>& locations, const PluginRegistry& registry,
+                            std::string_view chain, const std::vector<fs::path>& plugin_dirs,
+                            const fs::path& state_dir) {
+  std::vector<ConfigProblem> listing_problems;
+  std::vector<std::vector<fs::path>> files_by_location;
+  std::vector<fs::path> files;
+  for (const auto& location : locations) {
+    files_by_location.push_back(config_files_in(location, listing_problems));
+    files.insert(files.end(), files_by_location.back().begin(), files_by_location.back().end());
+  }
+  // Stat everything before reading anything: a file changed after this
+  // has a new identity, so it can never be stamped with what was read.
+  const auto stamp = listing_problems.empty() ? config_stamp(files, plugin_dirs) : std::nullopt;
+  if (stamp && stamp->text == read_valid_stamp(state_dir)) {
+    if (auto config = load_stamped_chain(files_by_location, *stamp, registry, chain))
+      return std::move(*config);
+  }
+  Config config = load_config(locations, registry);
+  if (stamp && stamp->settled() && config.valid() && config.files == files)
+    write_valid_stamp(state_dir, stamp->text);
   return config;
 }
 

@@ -52,6 +52,9 @@ struct Config {
   std::map<std::string, ChainConfig, std::less<>> chains;
   std::vector<std::filesystem::path> files;  // every file read, in order
   std::vector<ConfigProblem> problems;
+  // Every chain was read and checked; false when load_config_for_call found
+  // the config stamped valid and read only the chain called.
+  bool whole = true;
 
   bool valid() const { return problems.empty(); }
   const ChainConfig* find(std::string_view chain) const;
@@ -65,6 +68,19 @@ std::vector<std::filesystem::path> config_files_in(const std::filesystem::path& 
 // Config::problems.
 Config load_config(const std::vector<std::filesystem::path>& locations,
                    const PluginRegistry& registry);
+
+// What a call needs: the chain `chain` (if the config defines it) and every
+// problem of the whole config, so that a call fails closed on any of them.
+// Checking a large config on every call costs milliseconds; so once the
+// whole config has been found valid, its stamp (config_stamp.hpp) goes to
+// `state_dir`, and while the config files, the plugins in `plugin_dirs` and
+// the program are unchanged, later calls find their chain with a quick scan
+// and check only it. Any doubt (a change, no stamp, an unexpected byte)
+// means a full check, as load_config.
+Config load_config_for_call(const std::vector<std::filesystem::path>& locations,
+                            const PluginRegistry& registry, std::string_view chain,
+                            const std::vector<std::filesystem::path>& plugin_dirs,
+                            const std::filesystem::path& state_dir);
 
 // Checks one file's text, as if it were the only file. For tests, fuzzing
 // and `qrexec-proxy-admin check`.

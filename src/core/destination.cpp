@@ -17,16 +17,23 @@ extern char** environ;
 namespace qrexec_proxy {
 namespace {
 
+// The pipes that carry the call to and from the destination. Large ones
+// let the engine move many bytes with each splice() and wake up less often;
+// the kernel may refuse the size (per-user pipe limits), which only costs
+// speed.
+constexpr int kCallPipeCapacity = 1024 * 1024;
+
 struct PipeEnds {
   UniqueFd read;
   UniqueFd write;
 };
 
-bool make_pipe(PipeEnds& ends) {
+bool make_pipe(PipeEnds& ends, int capacity = 0) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return false;
   ends.read.reset(fds[0]);
   ends.write.reset(fds[1]);
+  if (capacity > 0) (void)::fcntl(fds[1], F_SETPIPE_SZ, capacity);
   return true;
 }
 
@@ -60,7 +67,7 @@ DestinationSpawn Destination::spawn(const std::vector<std::string>& argv,
                                     const std::vector<std::string>& environment) {
   DestinationSpawn result;
   PipeEnds in, out, err;
-  if (!make_pipe(in) || !make_pipe(out) || !make_pipe(err)) {
+  if (!make_pipe(in, kCallPipeCapacity) || !make_pipe(out, kCallPipeCapacity) || !make_pipe(err)) {
     result.error_number = errno;
     return result;
   }

@@ -3,15 +3,18 @@
 // TARGET, SERVICE) once they are known. When no journal is running, records
 // are dropped silently: the proxy never falls back to stderr, which would
 // reach the calling qube.
+//
+// Records go to journald over its native protocol (a datagram of fields on
+// /run/systemd/journal/socket, a sealed memfd when too large for one), the
+// protocol sd_journal_sendv() speaks: the service needs no libsystemd, which
+// with the libraries it pulls in would cost every call over a megabyte of
+// memory and a millisecond of start-up.
 #pragma once
 
 #include "core/plugin.hpp"
 
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include <sys/uio.h>
 
 namespace qrexec_proxy {
 
@@ -28,9 +31,17 @@ inline constexpr std::string_view destination_stderr = "destination-stderr";
 inline constexpr std::string_view summary = "summary";
 }  // namespace journal_event
 
+// Appends one field to a record in the journal's native format: NAME=VALUE
+// and a newline, or, when VALUE holds a newline, NAME, a newline, VALUE's
+// length (64 bits, little endian), VALUE and a newline.
+void append_journal_field(std::string& record, std::string_view name, std::string_view value);
+
 class Journal {
  public:
   Journal();
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
 
   // Adds CHAIN, SOURCE, TARGET, SERVICE to every later record. Values are
   // escaped: a field never holds a control byte.
@@ -44,12 +55,14 @@ class Journal {
             std::span<const LogField> fields = {});
 
  private:
-  void add_field(std::string_view name, std::string_view value);
+  void deliver();
+  void deliver_in_memfd();
 
-  std::vector<std::string> call_fields_;
+  // The call's fields, already in the native format.
+  std::string call_fields_;
   // Reused storage for one record, so logging does not allocate once warm.
-  std::vector<std::string> record_;
-  std::vector<iovec> iov_;
+  std::string record_;
+  int socket_ = -1;  // opened on the first record
 };
 
 }  // namespace qrexec_proxy

@@ -90,7 +90,9 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
 
   const Settings settings = Settings::from_environment();
   PluginRegistry::builtin().set_external_directories(settings.plugin_dirs);
-  const Config config = load_config(settings.config_dirs, PluginRegistry::builtin());
+  const Config config =
+      load_config_for_call(settings.config_dirs, PluginRegistry::builtin(), request.chain,
+                           settings.plugin_dirs, settings.state_dir);
   if (!config.valid()) {
     for (const auto& problem : config.problems)
       journal.send(Priority::error, journal_event::error, "config: " + problem.format());

@@ -96,11 +96,13 @@ std::vector<Group> allowed_groups(pid_t self, std::span<const pid_t> children) {
         {"mremap"},
         {"madvise"}}},
 
-      {"The journal: records are datagrams on the journal socket (made before the filter, "
-       "or again if that failed); records too large for one datagram go in a sealed memfd "
-       "passed with SCM_RIGHTS.",
-       {{"sendmsg"},
+      {"The journal (journal.cpp): records are datagrams sent to the journal socket (made "
+       "before the filter, or again if that failed, with a larger send buffer); records too "
+       "large for one datagram go in a sealed memfd passed with SCM_RIGHTS.",
+       {{"sendto"},
+        {"sendmsg"},
         {"socket", {int_arg_is(0, AF_UNIX)}},
+        {"setsockopt", {int_arg_is(1, SOL_SOCKET), int_arg_is(2, SO_SNDBUF)}},
         {"memfd_create"},
         {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
 

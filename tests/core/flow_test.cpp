@@ -5,6 +5,7 @@
 // deliver exactly that, and each stage must see exactly its own input.
 #include "core/flow.hpp"
 
+#include "core/in_place_fifo.hpp"
 #include "core/pipe_fifo.hpp"
 #include "core/ring_fifo.hpp"
 #include "support/null_context.hpp"
@@ -17,6 +18,7 @@
 #include <set>
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace qrexec_proxy {
@@ -111,8 +113,35 @@ struct PipeEnds {
   int write_end;
 };
 
+// The sender's end: a pipe, or a socket as qrexec-agent gives a service.
+struct SocketEnds {
+  SocketEnds() {
+    int fds[2];
+    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+    read_end = fds[0];
+    write_end = fds[1];
+  }
+  ~SocketEnds() {
+    if (read_end >= 0) ::close(read_end);
+    if (write_end >= 0) ::close(write_end);
+  }
+  int read_end;
+  int write_end;
+};
+
+enum class FifoKind {
+  ring,             // in memory
+  pipe,             // a pipe of its own, spliced in and out
+  in_place_pipe,    // the bytes wait in the sender's pipe
+  in_place_socket,  // the bytes wait in the sender's socket
+};
+constexpr FifoKind kSplicedKinds[] = {FifoKind::pipe, FifoKind::in_place_pipe,
+                                      FifoKind::in_place_socket};
+constexpr FifoKind kAllKinds[] = {FifoKind::ring, FifoKind::pipe, FifoKind::in_place_pipe,
+                                  FifoKind::in_place_socket};
+
 struct Scenario {
-  bool in_memory;
+  FifoKind kind;
   std::vector<StageScript> stages;
   std::size_t input_size;
   std::uint32_t seed;
@@ -134,21 +163,33 @@ void run_scenario(const Scenario& scenario) {
     stage_input = transform(stage_input, scenario.stages[i]);
   }
   const std::string expected = stage_input;
+  PipeEnds pipe_in, out;
+  SocketEnds socket_in;
+  const bool socket_input = scenario.kind == FifoKind::in_place_socket;
+  int& input_read = socket_input ? socket_in.read_end : pipe_in.read_end;
+  int& input_write = socket_input ? socket_in.write_end : pipe_in.write_end;
   std::unique_ptr<ByteFifo> fifo;
-  if (scenario.in_memory)
-    fifo = std::make_unique<RingFifo>(std::move(*RingFifo::create(4096)));
-  else
-    fifo = std::make_unique<PipeFifo>(std::move(*PipeFifo::create(4096)));
+  switch (scenario.kind) {
+    case FifoKind::ring:
+      fifo = std::make_unique<RingFifo>(std::move(*RingFifo::create(4096)));
+      break;
+    case FifoKind::pipe:
+      fifo = std::make_unique<PipeFifo>(std::move(*PipeFifo::create(4096)));
+      break;
+    case FifoKind::in_place_pipe:
+    case FifoKind::in_place_socket:
+      ASSERT_TRUE(InPlaceFifo::suits(input_read, out.write_end));
+      fifo = std::make_unique<InPlaceFifo>(std::move(*InPlaceFifo::create(input_read)));
+      break;
+  }
 
-  PipeEnds in, out;
   bool output_closed = false;
-  Flow flow(Direction::src2dst, std::move(fifo), std::move(stages), in.read_end, out.write_end,
-            [&] {
-              ASSERT_FALSE(output_closed) << "output closed twice";
-              output_closed = true;
-              ::close(out.write_end);
-              out.write_end = -1;
-            });
+  Flow flow(Direction::src2dst, std::move(fifo), std::move(stages), input_read, out.write_end, [&] {
+    ASSERT_FALSE(output_closed) << "output closed twice";
+    output_closed = true;
+    ::close(out.write_end);
+    out.write_end = -1;
+  });
 
   std::string output;
   std::size_t written = 0;
@@ -158,11 +199,11 @@ void run_scenario(const Scenario& scenario) {
     if (written < input.size()) {
       const std::size_t chunk = std::min(
           input.size() - written, std::uniform_int_distribution<std::size_t>(1, 9000)(random));
-      const ssize_t put = ::write(in.write_end, input.data() + written, chunk);
+      const ssize_t put = ::write(input_write, input.data() + written, chunk);
       if (put > 0) written += static_cast<std::size_t>(put);
-    } else if (in.write_end >= 0) {
-      ::close(in.write_end);
-      in.write_end = -1;
+    } else if (input_write >= 0) {
+      ::close(input_write);
+      input_write = -1;
     }
     flow.set_input_ready();
     if (std::uniform_int_distribution<int>(0, 3)(random) != 0) flow.set_output_ready();
@@ -207,24 +248,27 @@ StageScript random_script(std::mt19937& random, std::size_t input_size, bool in_
 }
 
 TEST(Flow, NoStagesDeliversEverything) {
-  for (const bool in_memory : {false, true}) run_scenario({in_memory, {}, 100000, 1});
+  for (const FifoKind kind : kAllKinds) run_scenario({kind, {}, 100000, 1});
 }
 
 TEST(Flow, CutAtTheStartDeliversNothing) {
   StageScript cut;
   cut.cut_at = 0;
-  for (const bool in_memory : {false, true})
-    run_scenario({in_memory, {StageScript{}, cut, StageScript{}}, 50000, 2});
+  for (const FifoKind kind : kAllKinds)
+    run_scenario({kind, {StageScript{}, cut, StageScript{}}, 50000, 2});
 }
 
 TEST(Flow, RandomSplicedChainsMatchTheModel) {
-  std::mt19937 random(42);
-  for (std::uint32_t seed = 100; seed < 160; ++seed) {
-    std::vector<StageScript> stages;
-    const int count = std::uniform_int_distribution<int>(0, 4)(random);
-    const std::size_t size = std::uniform_int_distribution<std::size_t>(0, 120000)(random);
-    for (int i = 0; i < count; ++i) stages.push_back(random_script(random, size, false));
-    run_scenario({false, stages, size, seed});
+  for (const FifoKind kind : kSplicedKinds) {
+    SCOPED_TRACE("fifo kind " + std::to_string(static_cast<int>(kind)));
+    std::mt19937 random(42);
+    for (std::uint32_t seed = 100; seed < 160; ++seed) {
+      std::vector<StageScript> stages;
+      const int count = std::uniform_int_distribution<int>(0, 4)(random);
+      const std::size_t size = std::uniform_int_distribution<std::size_t>(0, 120000)(random);
+      for (int i = 0; i < count; ++i) stages.push_back(random_script(random, size, false));
+      run_scenario({kind, stages, size, seed});
+    }
   }
 }
 
@@ -235,7 +279,7 @@ TEST(Flow, RandomInMemoryChainsMatchTheModel) {
     const int count = std::uniform_int_distribution<int>(1, 4)(random);
     const std::size_t size = std::uniform_int_distribution<std::size_t>(0, 120000)(random);
     for (int i = 0; i < count; ++i) stages.push_back(random_script(random, size, true));
-    run_scenario({true, stages, size, seed});
+    run_scenario({FifoKind::ring, stages, size, seed});
   }
 }
 
