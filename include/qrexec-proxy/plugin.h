@@ -110,7 +110,8 @@ struct qrp_host {
   /* While paused, nothing more is read from that direction's sender. */
   void (*pause_input)(void *engine, uint32_t direction, int paused);
   /* on_drained runs once, as soon as every byte that passed this plugin in
-   * that direction has been delivered to the receiver or discarded. */
+   * that direction has been delivered to the receiver, discarded, or held
+   * by a later plugin of the chain (which takes them as a receiver would). */
   void (*notify_when_drained)(void *engine, uint32_t direction);
   /* Non-zero when the chain runs this plugin with "mode": "audit". */
   int (*audit_mode)(void *engine);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <limits>
 #include <csignal>
 #include <cstring>
 
@@ -23,6 +24,13 @@
 
 namespace qrexec_proxy {
 namespace {
+
+// a + b, or the largest size when that overflows (the fifo then cannot be
+// made and the call fails closed).
+std::size_t hold_sum(std::size_t a, std::size_t b) {
+  return b > std::numeric_limits<std::size_t>::max() - a ? std::numeric_limits<std::size_t>::max()
+                                                        : a + b;
+}
 
 // Sizes of the data path. A pipe of 1 MiB lets one splice() move a lot;
 // the kernel may grant less (per-user pipe limits), which only costs speed.
@@ -259,7 +267,10 @@ std::unique_ptr<ByteFifo> Call::make_fifo(Direction direction,
     // can promise room for that many: a pipe counts slots, not bytes, and may
     // be full with far fewer bytes than its size when they came in small writes.
     in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
-    hold = std::max(hold, needs.hold_bytes);
+    // Holders in a row each hold their own bytes at once (the first one
+    // collecting while the next still waits for more): room for them all,
+    // or the chain stalls with a full fifo and no holder satisfied.
+    hold = hold_sum(hold, needs.hold_bytes);
   }
   if (!in_memory) {
     // Best: the bytes stay in the sender's queue until they go out.

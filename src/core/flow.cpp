@@ -263,10 +263,16 @@ bool Flow::run_stages(const bool& aborted) {
 bool Flow::notify_drained() {
   if (drained_waiters_ == 0) return false;
   bool notified = false;
+  // Bytes that the last stage has not passed yet are held by some later
+  // stage, which has taken them as a receiver would.
+  const std::uint64_t passed_by_all = position_.empty() ? fifo_->head() : position_.back();
   for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
-    // Drained for a stage once every byte it passed has left the fifo; bytes
-    // other stages still hold (before it, waiting for more) do not count.
-    if (!wants_drained_[stage] || fifo_->head() < position_[stage]) continue;
+    // Drained for a stage once every byte it passed has left the fifo or is
+    // held by a later stage (a second holder waiting for more: if that one
+    // counted, each would wait for the other); bytes that stages before it
+    // still hold do not count.
+    if (!wants_drained_[stage] || fifo_->head() < std::min(position_[stage], passed_by_all))
+      continue;
     wants_drained_[stage] = false;
     --drained_waiters_;
     notified = true;

@@ -142,8 +142,9 @@ class PluginContext {
   // direction: the sender blocks once its own buffers are full.
   virtual void pause_input(Direction direction, bool paused) = 0;
   // on_drained(direction) runs once, as soon as every byte that has passed
-  // this plugin in that direction has been delivered to the receiver or
-  // discarded.
+  // this plugin in that direction has been delivered to the receiver,
+  // discarded, or held by a later plugin of the chain (which takes them as
+  // a receiver would).
   virtual void notify_when_drained(Direction direction) = 0;
 
   // Cross-process state shared by all calls of this proxy qube.

@@ -13,7 +13,10 @@ constexpr const char* kChains = R"({
   "stream": {"plugins": ["streamline"],
              "config": {"streamline": {"buf_size": 65536, "delay_read": 0.05, "delay_write": 0.05}}},
   "slow": {"plugins": ["streamline"],
-           "config": {"streamline": {"buf_size": 4096, "delay_read": 0.3, "delay_write": 0.3}}}
+           "config": {"streamline": {"buf_size": 4096, "delay_read": 0.3, "delay_write": 0.3}}},
+  "stacked": {"plugins": ["streamline", "streamline"],
+              "config": {"0": {"buf_size": 300000, "delay_read": 0, "delay_write": 0},
+                         "1": {"buf_size": 200000, "delay_read": 0, "delay_write": 0}}}
 })";
 
 class Streamline : public ::testing::Test {
@@ -42,6 +45,21 @@ TEST_F(Streamline, SeveralBuffersArriveByteExactBothWays) {
   ProcessOptions options;
   options.input = data;
   const ProcessResult result = emulation.call("qrexec-proxy+stream+dst+qrexec-mirror", options);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.err, "");
+  EXPECT_EQ(result.out.size(), data.size());
+  EXPECT_TRUE(result.out == data) << "the mirrored bytes differ";
+}
+
+TEST_F(Streamline, HoldersInARowDoNotStallEachOther) {
+  // The second streamline keeps up to 200000 bytes that the first passed,
+  // while the first collects its next 300000: both at once must fit, or
+  // the call stalls with nothing to release. (Larger than the engine's
+  // default buffer, so the holders' sizes decide its room.)
+  const std::string data = random_bytes(7 * 300000 + 4321);
+  ProcessOptions options;
+  options.input = data;
+  const ProcessResult result = emulation.call("qrexec-proxy+stacked+dst+qrexec-mirror", options);
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.err, "");
   EXPECT_EQ(result.out.size(), data.size());
