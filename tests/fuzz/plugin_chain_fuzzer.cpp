@@ -58,6 +58,7 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxPlugins = 5;
 constexpr int kMaxSteps = 96;
+constexpr int kMaxEndRounds = 20000;
 constexpr std::size_t kMaxChunk = 24 * 1024;
 
 std::filesystem::path& state_root() {
@@ -221,7 +222,7 @@ class ChainRun {
  private:
   friend class Context;
   bool make_flow(Direction direction);
-  void pump();
+  bool pump();  // whether anything moved
   void fire_timers();
   void write_chunk(Direction direction);
   void read_receiver(Direction direction, std::size_t max);
@@ -401,14 +402,14 @@ bool ChainRun::make_flow(Direction direction) {
   if (!senders_[d].open() || !receivers_[d].open()) return false;
   // The engine's choice (Call::make_fifo): in memory when a plugin reads or
   // drops bytes, or when an end cannot splice (fuzzed here); big enough
-  // for what any plugin may hold.
+  // for what all plugins may hold at once.
   bool in_memory = input_.ConsumeIntegralInRange(0, 3) == 0;
   std::size_t hold = 0;
   for (const auto& plugin : plugins_) {
     const DataNeeds needs = plugin->needs(direction);
     in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
     drops_[d] |= needs.drops_bytes;
-    hold = std::max(hold, needs.hold_bytes);
+    hold += needs.hold_bytes;  // holders in a row hold at once (Call::make_fifo)
   }
   const std::size_t capacity = std::size_t{4096} << input_.ConsumeIntegralInRange(0, 4);
   std::unique_ptr<ByteFifo> fifo;
@@ -433,8 +434,9 @@ bool ChainRun::make_flow(Direction direction) {
   return true;
 }
 
-void ChainRun::pump() {
+bool ChainRun::pump() {
   bool changed = true;
+  bool moved = false;
   for (int round = 0; changed && !aborted_ && round < 10000; ++round) {
     changed = false;
     for (auto& flow : flows_) {
@@ -442,8 +444,10 @@ void ChainRun::pump() {
       flow->set_output_ready();
       changed |= flow->pump(aborted_);
     }
+    moved |= changed;
     check();
   }
+  return moved;
 }
 
 void ChainRun::fire_timers() {
@@ -528,15 +532,21 @@ void ChainRun::play() {
   if (aborted_) return;
 
   // The end: both senders finish, the receivers read everything, time runs
-  // out for every timer. Both directions must then end.
+  // out for every timer. Both directions must then end. A round in which
+  // nothing moves and no timer is left is a stall. Chains of holders with
+  // tiny buffers and long delays move a byte per timer: when they are still
+  // moving after kMaxEndRounds, the run ends there, unjudged.
   for (auto& sender : senders_) PipeEnds::close_end(sender.write);
-  for (int round = 0; round < 1000 && !aborted_; ++round) {
+  for (int round = 0; !aborted_; ++round) {
+    if (round == kMaxEndRounds) return;
     for (const Direction direction : kBothDirections) read_receiver(direction, SIZE_MAX);
-    pump();
+    const bool moved = pump();
     if (flows_[0]->finished() && flows_[1]->finished()) break;
     if (const auto next = timers_.next_deadline()) {
       now_ = std::max(now_, *next);
       fire_timers();
+    } else if (!moved) {
+      break;  // stalled: the checks below say so
     }
   }
   if (aborted_) return;
