@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <limits>
 #include <csignal>
 #include <cstring>
+#include <limits>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -29,7 +29,7 @@ namespace {
 // made and the call fails closed).
 std::size_t hold_sum(std::size_t a, std::size_t b) {
   return b > std::numeric_limits<std::size_t>::max() - a ? std::numeric_limits<std::size_t>::max()
-                                                        : a + b;
+                                                         : a + b;
 }
 
 // Sizes of the data path. A pipe of 1 MiB lets one splice() move a lot;

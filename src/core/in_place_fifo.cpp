@@ -1,5 +1,7 @@
 #include "core/in_place_fifo.hpp"
 
+#include "core/splice_result.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <limits>
@@ -99,23 +101,12 @@ IoResult InPlaceFifo::fill_from(int fd, std::size_t max) {
 IoResult InPlaceFifo::drain_to(int fd, std::size_t max) {
   const std::size_t count = std::min(max, size());
   if (count == 0) return {IoResult::Status::again, 0, 0};
-  const ssize_t moved =
-      ::splice(input_, nullptr, fd, nullptr, count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-  if (moved > 0) {
-    head_ += static_cast<std::uint64_t>(moved);
-    return {IoResult::Status::ok, static_cast<std::size_t>(moved), 0};
-  }
-  if (moved == 0) return {IoResult::Status::again, 0, 0};  // counted bytes are there: not an end
-  switch (errno) {
-    case EAGAIN:
-    case EINTR:
-      return {IoResult::Status::again, 0, 0};
-    case EPIPE:
-    case ECONNRESET:
-      return {IoResult::Status::closed, 0, errno};
-    default:
-      return error_result(errno);
-  }
+  // Counted bytes are there: 0 moved is not an end, as for any receiver.
+  const IoResult result = splice_result(
+      ::splice(input_, nullptr, fd, nullptr, count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK),
+      /*reading=*/false);
+  if (result.status == IoResult::Status::ok) head_ += result.bytes;
+  return result;
 }
 
 std::size_t InPlaceFifo::discard_through(int from, std::size_t count) {

@@ -1,29 +1,13 @@
 #include "core/pipe_fifo.hpp"
 
+#include "core/splice_result.hpp"
+
 #include <cerrno>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
 namespace qrexec_proxy {
-namespace {
-
-IoResult result_of_splice(ssize_t moved, bool reading) {
-  if (moved > 0) return {IoResult::Status::ok, static_cast<std::size_t>(moved), 0};
-  if (moved == 0) return {reading ? IoResult::Status::eof : IoResult::Status::again, 0, 0};
-  switch (errno) {
-    case EAGAIN:
-    case EINTR:
-      return {IoResult::Status::again, 0, 0};
-    case EPIPE:
-    case ECONNRESET:
-      return {reading ? IoResult::Status::eof : IoResult::Status::closed, 0, errno};
-    default:
-      return {IoResult::Status::error, 0, errno};
-  }
-}
-
-}  // namespace
 
 std::optional<PipeFifo> PipeFifo::create(std::size_t wanted_capacity) {
   int ends[2];
@@ -47,7 +31,7 @@ IoResult PipeFifo::fill_from(int fd, std::size_t max) {
   if (max == 0) return {IoResult::Status::full, 0, 0};
   const ssize_t moved =
       ::splice(fd, nullptr, write_end_.get(), nullptr, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-  IoResult result = result_of_splice(moved, true);
+  IoResult result = splice_result(moved, true);
   if (result.status == IoResult::Status::ok) {
     tail_ += result.bytes;
   } else if (result.status == IoResult::Status::again && size() > 0) {
@@ -64,7 +48,7 @@ IoResult PipeFifo::drain_to(int fd, std::size_t max) {
   if (count == 0) return {IoResult::Status::again, 0, 0};
   const ssize_t moved =
       ::splice(read_end_.get(), nullptr, fd, nullptr, count, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-  IoResult result = result_of_splice(moved, false);
+  IoResult result = splice_result(moved, false);
   if (result.status == IoResult::Status::ok) head_ += result.bytes;
   return result;
 }

@@ -31,6 +31,17 @@ class Streamline : public ::testing::Test {
                            "MARK=" + (emulation.root() / "mark").string()};
     return emulation.call_from_shell(script, argument, options);
   }
+  // `data` goes through `chain` to a mirror and back, byte-exact.
+  void expect_mirrored(const std::string& chain, const std::string& data) {
+    ProcessOptions options;
+    options.input = data;
+    const ProcessResult result =
+        emulation.call("qrexec-proxy+" + chain + "+dst+qrexec-mirror", options);
+    EXPECT_EQ(result.exit_status, 0);
+    EXPECT_EQ(result.err, "");
+    EXPECT_EQ(result.out.size(), data.size());
+    EXPECT_TRUE(result.out == data) << "the mirrored bytes differ";
+  }
   long long time_in(const std::filesystem::path& file) {
     const std::string text = read_file(file);
     EXPECT_FALSE(text.empty()) << file;
@@ -41,14 +52,7 @@ class Streamline : public ::testing::Test {
 };
 
 TEST_F(Streamline, SeveralBuffersArriveByteExactBothWays) {
-  const std::string data = random_bytes(5 * 65536 + 12345);
-  ProcessOptions options;
-  options.input = data;
-  const ProcessResult result = emulation.call("qrexec-proxy+stream+dst+qrexec-mirror", options);
-  EXPECT_EQ(result.exit_status, 0);
-  EXPECT_EQ(result.err, "");
-  EXPECT_EQ(result.out.size(), data.size());
-  EXPECT_TRUE(result.out == data) << "the mirrored bytes differ";
+  expect_mirrored("stream", random_bytes(5 * 65536 + 12345));
 }
 
 TEST_F(Streamline, HoldersInARowDoNotStallEachOther) {
@@ -56,14 +60,7 @@ TEST_F(Streamline, HoldersInARowDoNotStallEachOther) {
   // while the first collects its next 300000: both at once must fit, or
   // the call stalls with nothing to release. (Larger than the engine's
   // default buffer, so the holders' sizes decide its room.)
-  const std::string data = random_bytes(7 * 300000 + 4321);
-  ProcessOptions options;
-  options.input = data;
-  const ProcessResult result = emulation.call("qrexec-proxy+stacked+dst+qrexec-mirror", options);
-  EXPECT_EQ(result.exit_status, 0);
-  EXPECT_EQ(result.err, "");
-  EXPECT_EQ(result.out.size(), data.size());
-  EXPECT_TRUE(result.out == data) << "the mirrored bytes differ";
+  expect_mirrored("stacked", random_bytes(7 * 300000 + 4321));
 }
 
 TEST_F(Streamline, TheReceiverSeesNothingBeforeAFullBuffer) {

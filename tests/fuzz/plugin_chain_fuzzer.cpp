@@ -126,14 +126,16 @@ std::optional<PluginOptions> fuzzed_options(const PluginDescriptor& descriptor,
   // Directories the plugin would write to (record's dir, count's
   // state_dir) stay in the run's scratch directory, whatever the input.
   for (const auto& spec : descriptor.options)
-    if (spec.name == "dir" || spec.name == "state_dir") config[spec.name] = (state_root() / "files").string();
+    if (spec.name == "dir" || spec.name == "state_dir")
+      config[spec.name] = (state_root() / "files").string();
   if (input.ConsumeBool()) config[std::string(kModeOption)] = "audit";
   // Exactly what the config loader accepts: the options, then the plugin's
   // own check of them; otherwise the defaults.
   auto accept = [&](const json& candidate) -> std::optional<PluginOptions> {
     auto validated = validate_options(descriptor.options, candidate);
     auto* options = std::get_if<PluginOptions>(&validated);
-    if (options == nullptr || (descriptor.validate && descriptor.validate(*options))) return std::nullopt;
+    if (options == nullptr || (descriptor.validate && descriptor.validate(*options)))
+      return std::nullopt;
     return *options;
   };
   if (auto options = accept(config)) return options;
