@@ -41,11 +41,14 @@ class MaxConn : public ::testing::Test {
  protected:
   MaxConn() {
     emulation.write_config(kChains);
-    // Leaves a trace when it starts, then waits until the test releases it.
+    // Leaves a trace when it starts, then waits until the test releases it
+    // (or has ended: a release just before the test's files go must not
+    // leave it waiting forever).
     emulation.add_service("dst", "test.Hold",
                           "#!/bin/sh\nout=\"$QREXEC_EMU_ROOT/dst/out\"\n"
                           ": > \"$out/started-$$\"\n"
-                          "while [ ! -e \"$out/release\" ]; do sleep 0.05; done\nexec cat\n");
+                          "while [ ! -e \"$out/release\" ]; do\n"
+                          "  [ -d \"$out\" ] || exit 1\n  sleep 0.05\ndone\nexec cat\n");
   }
   ~MaxConn() override { release(); }
 
