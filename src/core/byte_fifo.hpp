@@ -54,4 +54,13 @@ class ByteFifo {
   std::size_t capacity_ = 0;
 };
 
+// A fifo whose bytes stay in the kernel (a pipe, the sender's queue) and
+// move with splice(): never in our memory, so no bytes() and no remove().
+class KernelFifo : public ByteFifo {
+ public:
+  bool in_memory() const final { return false; }
+  std::span<std::byte> bytes(std::uint64_t, std::size_t) final { return {}; }
+  void remove(std::uint64_t, std::size_t) final {}
+};
+
 }  // namespace qrexec_proxy

@@ -18,7 +18,7 @@
 
 namespace qrexec_proxy {
 
-class InPlaceFifo final : public ByteFifo {
+class InPlaceFifo final : public KernelFifo {
  public:
   // For the sender `input_fd`; nullopt unless it is a socket or a pipe.
   static std::optional<InPlaceFifo> create(int input_fd);
@@ -29,9 +29,6 @@ class InPlaceFifo final : public ByteFifo {
   IoResult fill_from(int fd, std::size_t max) override;
   IoResult drain_to(int fd, std::size_t max) override;
   std::size_t discard(std::size_t count) override;
-  bool in_memory() const override { return false; }
-  std::span<std::byte> bytes(std::uint64_t, std::size_t) override { return {}; }
-  void remove(std::uint64_t, std::size_t) override {}
 
  private:
   InPlaceFifo() = default;

@@ -10,7 +10,7 @@
 
 namespace qrexec_proxy {
 
-class PipeFifo final : public ByteFifo {
+class PipeFifo final : public KernelFifo {
  public:
   // Asks for a pipe of `wanted_capacity` bytes; the kernel may give less.
   static std::optional<PipeFifo> create(std::size_t wanted_capacity);
@@ -18,9 +18,6 @@ class PipeFifo final : public ByteFifo {
   IoResult fill_from(int fd, std::size_t max) override;
   IoResult drain_to(int fd, std::size_t max) override;
   std::size_t discard(std::size_t count) override;
-  bool in_memory() const override { return false; }
-  std::span<std::byte> bytes(std::uint64_t, std::size_t) override { return {}; }
-  void remove(std::uint64_t, std::size_t) override {}
 
  private:
   PipeFifo() = default;
