@@ -1,5 +1,7 @@
 #include "agent_call.hpp"
 
+#include "support/agent_spawn.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -91,49 +93,14 @@ class ActiveCall {
   ActiveCall& operator=(const ActiveCall&) = delete;
 
   bool start(const sigset_t& child_mask) {
-    int in[2], out[2], err[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) return fail("socketpair");
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, out) != 0) {
-      ::close(in[0]);
-      ::close(in[1]);
-      return fail("socketpair");
-    }
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, err) != 0) {
-      for (int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
-      return fail("socketpair");
-    }
-    posix_spawn_file_actions_t actions;
-    ::posix_spawn_file_actions_init(&actions);
-    ::posix_spawn_file_actions_adddup2(&actions, in[1], 0);
-    ::posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    ::posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawnattr_t attributes;
-    ::posix_spawnattr_init(&attributes);
-    sigset_t all;
-    sigfillset(&all);
-    ::posix_spawnattr_setsigdefault(&attributes, &all);
-    ::posix_spawnattr_setsigmask(&attributes, &child_mask);
-    ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    std::vector<char*> argv, envp;
-    for (const auto& a : plan_.argv) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : plan_.environment) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
     started_ = Clock::now();
-    const int error =
-        ::posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), envp.data());
-    ::posix_spawn_file_actions_destroy(&actions);
-    ::posix_spawnattr_destroy(&attributes);
-    ::close(in[1]);
-    ::close(out[1]);
-    ::close(err[1]);
-    input_ = in[0];
-    output_ = out[0];
-    errors_ = err[0];
-    if (error != 0) {
-      pid_ = -1;
-      return fail(std::string("posix_spawn: ") + std::strerror(error));
-    }
+    const test::AgentSpawn spawned =
+        test::spawn_as_agent(plan_.argv, plan_.environment, child_mask);
+    if (spawned.pid < 0) return fail(spawned.error);
+    pid_ = spawned.pid;
+    input_ = spawned.input;
+    output_ = spawned.output;
+    errors_ = spawned.errors;
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     if (plan_.trace_exit) {
       if (kSanitizerBuild)

@@ -1,5 +1,7 @@
 #include "support/agent_call.hpp"
 
+#include "support/agent_spawn.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -32,51 +34,18 @@ void close_fd(int& fd) {
 
 AgentCall::AgentCall(const Emulation& emulation, const std::string& argument, Options options) {
   ::signal(SIGPIPE, SIG_IGN);
-  int in[2], out[2], err[2];
-  for (int* pair : {in, out, err})
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-      throw std::runtime_error("socketpair failed");
-
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_adddup2(&actions, in[1], 0);
-  ::posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  ::posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  for (const auto& [ours, theirs] : options.inherited)
-    ::posix_spawn_file_actions_adddup2(&actions, ours, theirs);
-  posix_spawnattr_t attributes;
-  ::posix_spawnattr_init(&attributes);
-  sigset_t all, none;
-  sigfillset(&all);
-  sigemptyset(&none);
-  ::posix_spawnattr_setsigdefault(&attributes, &all);
-  ::posix_spawnattr_setsigmask(&attributes, &none);
-  ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
   std::vector<std::string> argv = options.wrapper;
   argv.push_back(installed_service().string());
   if (options.pass_argv && !argument.empty()) argv.push_back(argument);
-  const std::vector<std::string> environment =
-      emulation.agent_environment(argument, options.environment);
-  std::vector<char*> args, env;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  for (const auto& e : environment) env.push_back(const_cast<char*>(e.c_str()));
-  env.push_back(nullptr);
-
-  const int error = ::posix_spawn(&pid_, args[0], &actions, &attributes, args.data(), env.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  ::posix_spawnattr_destroy(&attributes);
-  ::close(in[1]);
-  ::close(out[1]);
-  ::close(err[1]);
-  input_ = in[0];
-  output_ = out[0];
-  error_ = err[0];
-  if (error != 0) {
-    pid_ = -1;
-    throw std::runtime_error("cannot start the service: " + std::string(std::strerror(error)));
-  }
+  sigset_t none;
+  sigemptyset(&none);
+  const AgentSpawn spawned = spawn_as_agent(
+      argv, emulation.agent_environment(argument, options.environment), none, options.inherited);
+  if (spawned.pid < 0) throw std::runtime_error("cannot start the service: " + spawned.error);
+  pid_ = spawned.pid;
+  input_ = spawned.input;
+  output_ = spawned.output;
+  error_ = spawned.errors;
   for (const int fd : {input_, output_, error_}) ::fcntl(fd, F_SETFL, O_NONBLOCK);
 }
 
