@@ -1,242 +1,141 @@
-// The allow-list. Every system call the service makes after set-up must be
-// in one of the groups below; anything else kills the process (SIGSYS), so
-// that code smuggled in through a bug can do no more than the proxy itself.
-//
-// Extending it: a plugin or engine service that needs a call at run time
-// adds it to the group that matches its reason, or adds a group with a
-// comment saying who needs it and why, with argument conditions where they
-// narrow it (see `int_arg_is`). Prefer doing wide work before the filter:
-// plugins open files, load libraries and start helper processes in on_start
-// (or the engine does it for them at set-up), and only use the resulting
-// descriptors later. tests/core/syscall_filter_test.cpp and the end-to-end
-// tests run every code path of the engine under the filter.
+// Loading the filter for one call: the allow-list compiled at build time
+// (syscall_allow_list.cpp), with its marker returns (syscall_pid_checks.hpp)
+// turned into jumps to checks of this call's pids, appended here. The
+// appended checks are the only BPF written by hand; each compares one
+// argument with a list of values, two instructions per value, so that no
+// conditional jump ever reaches past its 255-instruction range.
 #include "core/syscall_filter.hpp"
 
+#include "core/syscall_pid_checks.hpp"
+
+#include <array>
+#include <bit>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <set>
 #include <vector>
 
-#include <seccomp.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace qrexec_proxy {
 namespace {
 
-struct Rule {
-  const char* syscall;
-  std::vector<scmp_arg_cmp> conditions = {};  // all must hold; none: any arguments
-};
+#include "core/syscall_allow_list_program.inc"
 
-struct Group {
-  const char* why;  // documentation only
-  std::vector<Rule> rules;
-};
-
-// An int argument equals `value`. Only the low 32 bits are compared: the
-// kernel ignores the rest, and a negative int may arrive sign-extended.
-scmp_arg_cmp int_arg_is(unsigned arg, std::int64_t value) {
-  return {arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL, static_cast<std::uint32_t>(value)};
+// Where the low 32 bits of argument `index` are in seccomp_data. Int
+// arguments (pids, idtype) are compared there only: the kernel ignores the
+// upper half, and a negative int may arrive sign-extended.
+constexpr std::uint32_t low_word_of_argument(unsigned index) {
+  return static_cast<std::uint32_t>(offsetof(seccomp_data, args) + 8 * index +
+                                    (std::endian::native == std::endian::big ? 4 : 0));
 }
 
-// None of `bits` is set in the argument.
-scmp_arg_cmp lacks_bits(unsigned arg, std::uint64_t bits) {
-  return {arg, SCMP_CMP_MASKED_EQ, bits, 0};
-}
-
-// Signalling a child's process group (or it alone) and collecting its exit
-// status, for each of the call's children.
-std::vector<Rule> child_rules(std::span<const pid_t> children) {
-  std::vector<Rule> rules;
-  for (const pid_t child : children) {
-    rules.push_back({"kill", {int_arg_is(0, child)}});
-    rules.push_back({"kill", {int_arg_is(0, -child)}});
-    rules.push_back({"wait4", {int_arg_is(0, child)}});
-    rules.push_back({"waitid", {int_arg_is(0, P_PID), int_arg_is(1, child)}});
-  }
-  return rules;
-}
-
-std::vector<Group> allowed_groups(pid_t self, std::span<const pid_t> children) {
-  return {
-      {"The call's bytes: splice for the zero-copy path, read/write for in-memory fifos, "
-       "the children's stderr and the signalfd.",
-       {{"read"}, {"readv"}, {"write"}, {"writev"}, {"splice"}}},
-
-      {"Waiting: the event loop, and stop_children waiting on the pidfds.",
-       {{"epoll_wait"}, {"epoll_pwait"}, {"epoll_pwait2"}, {"poll"}, {"ppoll"}}},
-
-      {"Descriptors already open: ending a direction (shutdown, or dup2 of /dev/null over a "
-       "non-socket stdout), restoring the caller's flags, closing, their metadata, and the "
-       "bytes waiting in a socket (FIONREAD, to tell a full pipe from an empty sender).",
-       {{"close"},
-        {"shutdown"},
-        {"fcntl"},
-        {"dup2"},
-        {"dup3"},
-        {"fstat"},
-        {"newfstatat"},
-        {"ioctl", {int_arg_is(1, FIONREAD)}}}},
-
-      {"Time: timers and durations (normally the vDSO; the calls are the fallback), and "
-       "short sleeps.",
-       {{"clock_gettime"}, {"gettimeofday"}, {"clock_nanosleep"}, {"nanosleep"}}},
-
-      {"Memory: malloc and free, never executable.",
-       {{"brk"},
-        {"mmap", {lacks_bits(2, PROT_EXEC)}},
-        {"mprotect", {lacks_bits(2, PROT_EXEC)}},
-        {"munmap"},
-        {"mremap"},
-        {"madvise"}}},
-
-      {"The journal (journal.cpp): records are datagrams sent to the journal socket (made "
-       "before the filter, or again if that failed, with a larger send buffer); records too "
-       "large for one datagram go in a sealed memfd passed with SCM_RIGHTS.",
-       {{"sendto"},
-        {"sendmsg"},
-        {"socket", {int_arg_is(0, AF_UNIX)}},
-        {"setsockopt", {int_arg_is(1, SOL_SOCKET), int_arg_is(2, SO_SNDBUF)}},
-        {"memfd_create"},
-        {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
-
-      {"The call's children (the destination, filter programs): signalling their process "
-       "groups (or them alone) and collecting their exit status. No other process may be "
-       "signalled or waited for.",
-       child_rules(children)},
-
-      {"Signals and the end of the process: the signal mask, abort() on a broken invariant "
-       "(signals this process only), exit.",
-       {{"rt_sigprocmask"},
-        {"rt_sigaction"},
-        {"rt_sigreturn"},
-        {"restart_syscall"},
-        {"getpid"},
-        {"gettid"},
-        {"tgkill", {int_arg_is(0, self)}},
-        {"exit"},
-        {"exit_group"}}},
-
-      {"Plugins: random numbers from the kernel's CSPRNG (random delays), and the C++ "
-       "runtime's locks.",
-       {{"getrandom"}, {"futex"}}},
-
-#ifdef QREXEC_PROXY_SANITIZE
-      {"Sanitizer builds only (tests): writing reports to their log files, checking that "
-       "memory is readable (through a pipe), and the leak check at exit, which stops the "
-       "process with a ptrace helper.",
-       {{"open"},
-        {"openat"},
-        {"stat"},
-        {"lstat"},
-        {"getdents"},
-        {"getdents64"},
-        {"readlink"},
-        {"pipe"},
-        {"pipe2"},
-        {"clone"},
-        {"ptrace"},
-        {"wait4"},
-        {"prctl"},
-        {"ioctl"},
-        {"getppid"},
-        {"sched_yield"},
-        {"sigaltstack"},
-        {"lseek"}}},
-#endif
-  };
-}
-
-// Calls that reach for the file system. Refused with EPERM rather than
-// killing the process: a plugin touching shared state from a late callback
-// gets an error it can fail closed on, and the call ends with a record.
-std::vector<const char*> refused_with_eperm() {
-  return {
-      "open",
-      "openat",
-      "openat2",
-      "creat",
-      "mkdir",
-      "mkdirat",
-      "unlink",
-      "unlinkat",
-      "rename",
-      "renameat",
-      "renameat2",
-      "statx",
-      "access",
-      "faccessat",
-      "faccessat2",
-      "readlink",
-      "readlinkat",
-      "truncate",
-#ifdef QREXEC_PROXY_SANITIZE
-      // Sanitizer builds: the runtime then writes its reports unsymbolized
-      // instead of starting llvm-symbolizer (whose execve would be killed).
-      "fork",
-      "vfork",
-#endif
-  };
-}
-
-class FilterContext {
+class ProgramBuilder {
  public:
-  FilterContext() : context_(::seccomp_init(SCMP_ACT_KILL_PROCESS)) {}
-  ~FilterContext() {
-    if (context_ != nullptr) ::seccomp_release(context_);
+  explicit ProgramBuilder(std::size_t reserve) { program_.reserve(reserve); }
+
+  std::size_t size() const { return program_.size(); }
+  std::vector<sock_filter>& program() { return program_; }
+
+  void load_argument(unsigned index) {
+    add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low_word_of_argument(index)));
   }
-  FilterContext(const FilterContext&) = delete;
-  FilterContext& operator=(const FilterContext&) = delete;
-  scmp_filter_ctx get() const { return context_; }
+  // Allowed if the loaded word is one of `values`.
+  void allow_if_one_of(const std::vector<std::uint32_t>& values) {
+    for (const std::uint32_t value : values) {
+      add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 1));
+      add(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+    }
+  }
+  // Goes on only if the loaded word is `value`.
+  void require(std::uint32_t value) {
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 1, 0));
+    kill();
+  }
+  void kill() { add(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)); }
 
  private:
-  scmp_filter_ctx context_;
+  void add(sock_filter instruction) { program_.push_back(instruction); }
+  std::vector<sock_filter> program_;
 };
 
-std::string failure(const char* what, int result) {
-  return std::string(what) + ": " + std::strerror(-result);
+std::vector<std::uint32_t> words(std::span<const pid_t> pids, bool with_groups) {
+  std::vector<std::uint32_t> result;
+  for (const pid_t pid : pids) {
+    result.push_back(static_cast<std::uint32_t>(pid));
+    if (with_groups) result.push_back(static_cast<std::uint32_t>(-pid));
+  }
+  return result;
+}
+
+void append_check(ProgramBuilder& builder, PidCheck check, pid_t self,
+                  std::span<const pid_t> children) {
+  switch (check) {
+    case PidCheck::signal_child:
+      builder.load_argument(0);
+      builder.allow_if_one_of(words(children, true));
+      break;
+    case PidCheck::wait_for_child:
+      builder.load_argument(0);
+      builder.allow_if_one_of(words(children, false));
+      break;
+    case PidCheck::waitid_child:
+      builder.load_argument(0);
+      builder.require(P_PID);
+      builder.load_argument(1);
+      builder.allow_if_one_of(words(children, false));
+      break;
+    case PidCheck::signal_self:
+      builder.load_argument(0);
+      builder.allow_if_one_of({static_cast<std::uint32_t>(self)});
+      break;
+  }
+  builder.kill();
+}
+
+// A jump from instruction `from` to instruction `to` (later).
+sock_filter jump(std::size_t from, std::size_t to) {
+  return BPF_JUMP(BPF_JMP | BPF_JA | BPF_K, static_cast<std::uint32_t>(to - from - 1), 0, 0);
 }
 
 }  // namespace
 
+std::vector<sock_filter> assemble_syscall_filter(pid_t self, std::span<const pid_t> children) {
+  const std::size_t checks_size = 16 + 8 * children.size();
+  ProgramBuilder builder(std::size(kAllowListProgram) + checks_size);
+  builder.program().assign(std::begin(kAllowListProgram), std::end(kAllowListProgram));
+  const std::size_t allow_list_end = builder.size();
+
+  std::array<std::size_t, std::size(kPidCheckedCalls) + 1> check_start{};
+  for (const auto& call : kPidCheckedCalls) {
+    check_start[static_cast<std::size_t>(call.check)] = builder.size();
+    append_check(builder, call.check, self, children);
+  }
+  std::vector<sock_filter>& program = builder.program();
+  for (std::size_t at = 0; at < allow_list_end; ++at) {
+    if (program[at].code != (BPF_RET | BPF_K)) continue;
+    for (const auto& call : kPidCheckedCalls)
+      if (program[at].k == marker_of(call.check))
+        program[at] = jump(at, check_start[static_cast<std::size_t>(call.check)]);
+  }
+  return program;
+}
+
 std::string install_syscall_filter(std::span<const pid_t> children) {
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return std::string("PR_SET_NO_NEW_PRIVS: ") + std::strerror(errno);
-  FilterContext filter;
-  if (filter.get() == nullptr) return "seccomp_init failed";
-  // Another ABI (x32, i386 on x86_64) would bypass a filter keyed on the
-  // native call numbers: kill on those too.
-  if (const int result =
-          ::seccomp_attr_set(filter.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-      result < 0)
-    return failure("seccomp_attr_set", result);
-
-  std::set<int> allowed;
-  for (const auto& group : allowed_groups(::getpid(), children)) {
-    for (const auto& rule : group.rules) {
-      const int number = ::seccomp_syscall_resolve_name(rule.syscall);
-      if (number < 0) continue;  // not a call of this architecture
-      allowed.insert(number);
-      const int result = ::seccomp_rule_add_array(
-          filter.get(), SCMP_ACT_ALLOW, number, static_cast<unsigned>(rule.conditions.size()),
-          rule.conditions.empty() ? nullptr : rule.conditions.data());
-      if (result < 0) return failure(rule.syscall, result);
-    }
-  }
-  for (const char* name : refused_with_eperm()) {
-    const int number = ::seccomp_syscall_resolve_name(name);
-    if (number < 0 || allowed.contains(number)) continue;
-    const int result = ::seccomp_rule_add(filter.get(), SCMP_ACT_ERRNO(EPERM), number, 0);
-    if (result < 0) return failure(name, result);
-  }
-  if (const int result = ::seccomp_load(filter.get()); result < 0)
-    return failure("seccomp_load", result);
+  std::vector<sock_filter> program = assemble_syscall_filter(::getpid(), children);
+  if (program.size() > BPF_MAXINSNS)
+    return "the filter for " + std::to_string(children.size()) + " processes is too large";
+  const sock_fprog loadable{static_cast<unsigned short>(program.size()), program.data()};
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &loadable) != 0)
+    return std::string("seccomp(SECCOMP_SET_MODE_FILTER): ") + std::strerror(errno);
   return {};
 }
 

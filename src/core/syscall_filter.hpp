@@ -8,12 +8,15 @@
 // wider calls: open, mmap of memfds, epoll_ctl, posix_spawn...).
 //
 // The allow-list itself, one group per need with the reason, is in
-// syscall_filter.cpp; see there for how to extend it.
+// syscall_allow_list.cpp; see there for how to extend it. It is compiled at
+// build time; a call only fills in its pids and loads the program.
 #pragma once
 
 #include <span>
 #include <string>
+#include <vector>
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 namespace qrexec_proxy {
@@ -24,5 +27,9 @@ namespace qrexec_proxy {
 // the only processes the call may signal and reap. Returns an error message,
 // or an empty string once the filter is in force.
 std::string install_syscall_filter(std::span<const pid_t> children);
+
+// The program install_syscall_filter loads: the compiled allow-list, where
+// signalling and waiting name `self` or one of `children` only.
+std::vector<sock_filter> assemble_syscall_filter(pid_t self, std::span<const pid_t> children);
 
 }  // namespace qrexec_proxy

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <span>
 #include <string>
@@ -19,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,9 +53,12 @@ pid_t spawn_sleeper() {
   return pid;
 }
 
+// A call's children: the destination and, here, two filter programs.
+using Children = std::vector<pid_t>;
+
 // What the engine does once the call runs: move bytes, wait, log, allocate,
-// refuse to open files, and stop the destination.
-int engine_work(pid_t destination) {
+// refuse to open files, and stop its children.
+int engine_work(const Children& children) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(out, O_CLOEXEC | O_NONBLOCK) != 0)
     return fail("pipe2");
@@ -64,9 +69,7 @@ int engine_work(pid_t destination) {
   qrexec_proxy::Journal journal;
   journal.send(qrexec_proxy::Priority::debug, "test", "syscall filter probe: before the filter");
 
-  if (const std::string error =
-          qrexec_proxy::install_syscall_filter(std::span<const pid_t>(&destination, 1));
-      !error.empty()) {
+  if (const std::string error = qrexec_proxy::install_syscall_filter(children); !error.empty()) {
     std::fprintf(stderr, "install_syscall_filter: %s\n", error.c_str());
     return 1;
   }
@@ -90,15 +93,17 @@ int engine_work(pid_t destination) {
   if (::open("/etc/hostname", O_RDONLY | O_CLOEXEC) >= 0 || errno != EPERM)
     return fail("open was not refused with EPERM");
 #endif
-  // The destination: signal its group, wait for it without collecting it,
+  // Each child: signal it and its group, wait for it without collecting it,
   // kill what is left, collect it.
-  if (::kill(-destination, SIGTERM) != 0) return fail("kill");
-  siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(destination), &info, WEXITED | WNOWAIT) != 0)
-    return fail("waitid");
-  ::kill(-destination, SIGKILL);
-  int status = 0;
-  if (::waitpid(destination, &status, 0) != destination) return fail("waitpid");
+  for (const pid_t child : children) {
+    if (::kill(child, 0) != 0 || ::kill(-child, SIGTERM) != 0) return fail("kill");
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT) != 0)
+      return fail("waitid");
+    ::kill(-child, SIGKILL);
+    int status = 0;
+    if (::waitpid(child, &status, 0) != child) return fail("waitpid");
+  }
   ::close(epoll);
   for (const int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
   return 0;
@@ -112,21 +117,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string_view mode = argv[1];
-  const pid_t destination = spawn_sleeper();
-  if (destination < 0) return fail("posix_spawn");
+  Children children;
+  for (int i = 0; i < 3; ++i) {
+    children.push_back(spawn_sleeper());
+    if (children.back() < 0) return fail("posix_spawn");
+  }
   auto filter = [&] {
-    const std::string error =
-        qrexec_proxy::install_syscall_filter(std::span<const pid_t>(&destination, 1));
+    const std::string error = qrexec_proxy::install_syscall_filter(children);
     if (!error.empty()) std::fprintf(stderr, "install_syscall_filter: %s\n", error.c_str());
     return error.empty();
   };
   auto survive = [&] {
-    ::kill(-destination, SIGKILL);
-    ::waitpid(destination, nullptr, 0);
+    for (const pid_t child : children) {
+      ::kill(-child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
     return 0;
   };
 
-  if (mode == "engine") return engine_work(destination);
+  if (mode == "engine") return engine_work(children);
   // Calls that must kill: each works without the filter ("MODE-unfiltered").
   const bool filtered = !mode.ends_with("-unfiltered");
   const std::string_view call = filtered ? mode : mode.substr(0, mode.size() - 11);
@@ -136,8 +145,29 @@ int main(int argc, char** argv) {
     if (fd < 0) return fail("socket");
     ::close(fd);
   } else if (call == "kill-other") {
-    // Only the destination may be signalled: not our parent, say.
+    // Only the call's children may be signalled: not our parent, say.
     if (::kill(::getppid(), 0) != 0) return fail("kill");
+  } else if (call == "kill-other-group") {
+    if (::kill(-::getpgrp(), 0) != 0) return fail("kill");
+  } else if (call == "wait-other") {
+    // Only the children may be waited for (unfiltered: not our child).
+    if (::wait4(::getppid(), nullptr, WNOHANG, nullptr) != -1 || errno != ECHILD)
+      return fail("wait4");
+  } else if (call == "wait-any") {
+    if (::wait4(-1, nullptr, WNOHANG, nullptr) != 0) return fail("wait4");
+  } else if (call == "waitid-other") {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(::getppid()), &info, WEXITED | WNOHANG) != -1 ||
+        errno != ECHILD)
+      return fail("waitid");
+  } else if (call == "waitid-any") {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0) return fail("waitid");
+  } else if (call == "signal-other-thread-group") {
+    // tgkill names this process only: the parent's main thread is refused.
+    if (::syscall(SYS_tgkill, ::getppid(), ::getppid(), 0) != 0) return fail("tgkill");
+  } else if (call == "abort") {
+    std::abort();  // tgkill() of this process: SIGABRT, not SIGSYS
   } else if (call == "exec") {
     char true_path[] = "/bin/true";
     char* args[] = {true_path, nullptr};
