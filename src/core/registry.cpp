@@ -20,9 +20,26 @@ bool is_plugin_name(std::string_view name) {
 }
 
 void PluginRegistry::add(PluginDescriptor descriptor) {
-  if (find_builtin(descriptor.name) != nullptr)
-    throw std::logic_error("plugin registered twice: " + descriptor.name);
-  descriptors_.push_back(std::make_unique<PluginDescriptor>(std::move(descriptor)));
+  std::string name = descriptor.name;
+  add(name, nullptr);
+  builtins_.back().descriptor = std::make_unique<PluginDescriptor>(std::move(descriptor));
+}
+
+void PluginRegistry::add(std::string_view name, PluginDescriptor (*describe)()) {
+  for (const auto& builtin : builtins_)
+    if (builtin.name == name)
+      throw std::logic_error("plugin registered twice: " + std::string(name));
+  builtins_.push_back({std::string(name), describe, nullptr});
+}
+
+const PluginDescriptor* PluginRegistry::described(const Builtin& builtin) {
+  if (!builtin.descriptor) {
+    builtin.descriptor = std::make_unique<PluginDescriptor>(builtin.describe());
+    if (builtin.descriptor->name != builtin.name)
+      throw std::logic_error("plugin registered as " + builtin.name + " describes itself as " +
+                             builtin.descriptor->name);
+  }
+  return builtin.descriptor.get();
 }
 
 void PluginRegistry::set_external_directories(std::vector<std::filesystem::path> directories) {
@@ -32,8 +49,8 @@ void PluginRegistry::set_external_directories(std::vector<std::filesystem::path>
 }
 
 const PluginDescriptor* PluginRegistry::find_builtin(std::string_view name) const {
-  for (const auto& descriptor : descriptors_)
-    if (descriptor->name == name) return descriptor.get();
+  for (const auto& builtin : builtins_)
+    if (builtin.name == name) return described(builtin);
   return nullptr;
 }
 
@@ -67,7 +84,7 @@ const PluginDescriptor* PluginRegistry::find(std::string_view name, std::string*
 
 std::vector<const PluginDescriptor*> PluginRegistry::all() const {
   std::vector<const PluginDescriptor*> result;
-  for (const auto& descriptor : descriptors_) result.push_back(descriptor.get());
+  for (const auto& builtin : builtins_) result.push_back(described(builtin));
   for (const auto& directory : external_directories_) {
     std::error_code error;
     for (std::filesystem::directory_iterator it(directory, error), end; !error && it != end;

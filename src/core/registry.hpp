@@ -1,7 +1,9 @@
 // The plugin registry: every plugin's name, documentation, options and
 // factory. Built-in plugins register themselves from their own file with
 // QREXEC_PROXY_REGISTER_PLUGIN; the service, the admin CLI and the README
-// all read the same entries.
+// all read the same entries. A built-in plugin is described (its
+// descriptor built) when first looked up: a call describes only the
+// plugins of its chain, rather than every plugin at start-up.
 #pragma once
 
 #include "core/options.hpp"
@@ -13,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qrexec_proxy {
@@ -37,6 +40,8 @@ class PluginRegistry {
   static PluginRegistry& builtin();
 
   void add(PluginDescriptor descriptor);
+  // A built-in plugin named `name`, described by `describe` on first use.
+  void add(std::string_view name, PluginDescriptor (*describe)());
   // Where external plugins NAME.so are looked for, first match wins.
   void set_external_directories(std::vector<std::filesystem::path> directories);
   // A built-in plugin, or an external one, loaded on first use. When there
@@ -46,8 +51,14 @@ class PluginRegistry {
   std::vector<const PluginDescriptor*> all() const;
 
  private:
+  struct Builtin {
+    std::string name;
+    PluginDescriptor (*describe)();                        // null for a descriptor added whole
+    mutable std::unique_ptr<PluginDescriptor> descriptor;  // null until described
+  };
   const PluginDescriptor* find_builtin(std::string_view name) const;
-  std::vector<std::unique_ptr<PluginDescriptor>> descriptors_;
+  static const PluginDescriptor* described(const Builtin& builtin);
+  std::vector<Builtin> builtins_;
   std::vector<std::filesystem::path> external_directories_;
   // Loading is a cache: a const lookup may fill it.
   mutable std::vector<std::unique_ptr<PluginDescriptor>> external_;
@@ -58,16 +69,21 @@ class PluginRegistry {
 bool is_plugin_name(std::string_view name);
 
 struct PluginRegistration {
-  explicit PluginRegistration(PluginDescriptor (*describe)()) {
-    PluginRegistry::builtin().add(describe());
+  PluginRegistration(std::string_view name, PluginDescriptor (*describe)()) {
+    PluginRegistry::builtin().add(name, describe);
   }
 };
 
 // Registers a built-in plugin from its own translation unit. Plugins are
-// linked as an object library, so the registration is never dropped.
+// linked as an object library, so the registration is never dropped. The
+// function is named describe_NAME, and NAME is the plugin's name: the
+// registry knows it without describing the plugin, and checks that the
+// descriptor says the same when it is built.
 #define QREXEC_PROXY_REGISTER_PLUGIN(describe_function)                                           \
+  static_assert(std::string_view(#describe_function).starts_with("describe_"),                    \
+                "name the function describe_PLUGIN");                                             \
   static const ::qrexec_proxy::PluginRegistration qrexec_proxy_registration_##describe_function { \
-    describe_function                                                                             \
+    std::string_view(#describe_function).substr(sizeof "describe_" - 1), describe_function        \
   }
 
 // Names that config may use at the ends of a chain for the implicit
