@@ -8,10 +8,15 @@
 namespace qrexec_proxy {
 namespace {
 
-// Raw bytes per journal record: a chunk longer than this is split, so a
-// record stays small. Rendered, they take at most 3 KiB, under the 4 KiB
-// beyond which journalctl shows a field only when asked (--all).
-constexpr std::size_t kRecordBytes = 768;
+// Raw bytes per journal record by default: a longer chunk is split. journald
+// spends most of its time per record (about 100 us on the development
+// machine), so larger records move many times more bytes; beyond about
+// 16 KiB its compression of the text starts to cost more than it saves
+// (README, "Performance").
+constexpr std::int64_t kDefaultRecordBytes = 16 * 1024;
+// A rendered record then stays well under 1 MiB (text escapes take up to
+// four characters a byte, and the data is in MESSAGE and DATA).
+constexpr std::int64_t kMaxRecordBytes = 64 * 1024;
 
 enum class Decode : std::uint8_t { base64, hex, text };
 
@@ -38,10 +43,10 @@ class Sniff final : public Plugin {
   explicit Sniff(const PluginOptions& options)
       : decode_(decode_from_name(options.string("decode"))),
         // Checked at load, so always found.
-        encoding_(
-            text_encoding_from_name(options.string("encoding")).value_or(TextEncoding::utf8)) {
-    data_.reserve(4 * kRecordBytes);
-    message_.reserve(4 * kRecordBytes + 256);
+        encoding_(text_encoding_from_name(options.string("encoding")).value_or(TextEncoding::utf8)),
+        record_bytes_(static_cast<std::size_t>(options.integer("record_bytes"))) {
+    data_.reserve(4 * record_bytes_);
+    message_.reserve(4 * record_bytes_ + 256);
   }
 
   DataNeeds needs(Direction) const override { return {.reads_bytes = true}; }
@@ -51,8 +56,8 @@ class Sniff final : public Plugin {
     std::span<const std::byte> rest = data.bytes;
     while (!rest.empty()) {
       const std::size_t length = decode_ == Decode::text
-                                     ? text_piece_length(rest, kRecordBytes, encoding_)
-                                     : std::min(rest.size(), kRecordBytes);
+                                     ? text_piece_length(rest, record_bytes_, encoding_)
+                                     : std::min(rest.size(), record_bytes_);
       log_piece(context, data.direction, offset, rest.first(length));
       offset += length;
       rest = rest.subspan(length);
@@ -105,6 +110,7 @@ class Sniff final : public Plugin {
 
   Decode decode_;
   TextEncoding encoding_;
+  std::size_t record_bytes_;
   std::array<std::uint64_t, 2> offsets_{};
   // Reused for every record, so logging does not allocate once warm.
   std::string data_;
@@ -126,15 +132,18 @@ PluginDescriptor describe_sniff() {
       "(priority info) with the message `(data:CHAIN:SERVICE) SENDER -> RECEIVER: DATA` and the "
       "fields CHAIN, SOURCE, TARGET, SERVICE, PLUGIN, DIRECTION (src2dst or dst2src), DECODE, "
       "OFFSET (where the chunk starts in its direction's stream), LENGTH (its size in bytes), "
-      "DATA, and ENCODING for text. A chunk longer than 768 bytes is split into several records. "
+      "DATA, and ENCODING for text. A chunk longer than record_bytes is split into several "
+      "records. "
       "With decode str, "
       "printable characters appear as they are and everything else is escaped: `\\\\`, `\\n`, "
       "`\\r`, `\\t`, `\\xNN` for a byte that is no printable character (control bytes, invalid "
       "text) and `\\uNNNN` for C1 controls, line separators and bidirectional controls; so no "
       "control byte, terminal escape or invalid UTF-8 reaches the journal, and every record "
       "decodes back to exactly the bytes that passed. The bytes pass unchanged. Logging costs a "
-      "copy of every byte and a record per chunk: journald's rate limit may drop records of a "
-      "busy call.",
+      "copy of every byte and a record per chunk, and journald is the bottleneck: it stores some "
+      "tens of MiB a second at best, and its rate limit may drop records of a busy call. "
+      "journalctl shows the records in full, but in JSON (-o json) a field over 4096 bytes only "
+      "with --all; a record_bytes of 1024 or less keeps every field under that.",
       {
           OptionSpec::choice(
               "decode",
@@ -147,6 +156,11 @@ PluginDescriptor describe_sniff() {
                              "Ignored for base64 and hex.")
               .with_default("utf-8")
               .checked_by(check_encoding),
+          OptionSpec::integer("record_bytes",
+                              "Most bytes of the stream in one record; a longer chunk is split.")
+              .with_default(kDefaultRecordBytes)
+              .at_least(16)
+              .at_most(static_cast<double>(kMaxRecordBytes)),
       },
       [](const PluginOptions& options) { return std::make_unique<Sniff>(options); },
   };

@@ -1,6 +1,7 @@
 #include "core/log_text.hpp"
 
 #include <array>
+#include <cstring>
 
 namespace qrexec_proxy {
 namespace {
@@ -190,30 +191,50 @@ std::size_t text_piece_length(std::span<const std::byte> bytes, std::size_t max,
   return c.length > 0 && start + c.length > max ? start : max;
 }
 
+// The two hex digits of every byte value, in order.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> pairs{};
+  for (std::size_t value = 0; value < 256; ++value) {
+    pairs[2 * value] = kHexDigits[value >> 4];
+    pairs[2 * value + 1] = kHexDigits[value & 0xf];
+  }
+  return pairs;
+}();
+
 void append_hex(std::string& out, std::span<const std::byte> bytes) {
+  // Sized once and written in place, two digits at a time: sniff renders
+  // every byte of a call.
+  const std::size_t start = out.size();
+  out.resize(start + 2 * bytes.size());
+  char* next = out.data() + start;
   for (const std::byte b : bytes) {
-    const auto byte = static_cast<std::uint8_t>(b);
-    out.push_back(kHexDigits[byte >> 4]);
-    out.push_back(kHexDigits[byte & 0xf]);
+    std::memcpy(next, &kHexPairs[2 * static_cast<std::size_t>(b)], 2);
+    next += 2;
   }
 }
 
 void append_base64(std::string& out, std::span<const std::byte> bytes) {
   static constexpr char alphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::size_t start = out.size();
+  out.resize(start + (bytes.size() + 2) / 3 * 4);
+  char* next = out.data() + start;
   std::size_t i = 0;
   const auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(bytes[k]); };
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t group = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(alphabet[(group >> shift) & 0x3f]);
+    *next++ = alphabet[(group >> 18) & 0x3f];
+    *next++ = alphabet[(group >> 12) & 0x3f];
+    *next++ = alphabet[(group >> 6) & 0x3f];
+    *next++ = alphabet[group & 0x3f];
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 0) return;
   const std::uint32_t group = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
-  out.push_back(alphabet[(group >> 18) & 0x3f]);
-  out.push_back(alphabet[(group >> 12) & 0x3f]);
-  out.push_back(rest == 2 ? alphabet[(group >> 6) & 0x3f] : '=');
-  out.push_back('=');
+  *next++ = alphabet[(group >> 18) & 0x3f];
+  *next++ = alphabet[(group >> 12) & 0x3f];
+  *next++ = rest == 2 ? alphabet[(group >> 6) & 0x3f] : '=';
+  *next = '=';
 }
 
 }  // namespace qrexec_proxy

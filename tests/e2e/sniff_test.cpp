@@ -67,7 +67,7 @@ TEST_F(Sniff, WhatIsLoggedDecodesBackToExactlyTheBytesThatPassed) {
     EXPECT_TRUE(result.out == data) << "the bytes changed on their way";
     for (const std::string direction : {"src2dst", "dst2src"}) {
       const Sniffed logged = sniffed(emulation, chain, direction);
-      EXPECT_GE(logged.records.size(), 50000u / 768 + 1);
+      EXPECT_GE(logged.records.size(), 50000u / 16384 + 1);
       EXPECT_TRUE(logged.bytes == data)
           << direction << ": logged " << logged.bytes.size() << " bytes, not the ones passed";
       for (const auto& record : logged.records) {

@@ -74,7 +74,7 @@ TEST(SniffPlugin, LogsEachChunkWithItsDirectionAsTheOriginalDid) {
 TEST(SniffPlugin, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
   for (const char* decode : {"base64", "hex", "str"}) {
     SCOPED_TRACE(decode);
-    const auto plugin = test::make_plugin("sniff", {{"decode", decode}});
+    const auto plugin = test::make_plugin("sniff", {{"decode", decode}, {"record_bytes", 768}});
     test::NullContext context;
     std::string first = test::random_bytes(2000), second = test::random_bytes(1000);
     offer(*plugin, context, Direction::src2dst, first);
@@ -84,6 +84,18 @@ TEST(SniffPlugin, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
       EXPECT_LE(std::stoul(field_of(record, "LENGTH")), 768u);
     EXPECT_TRUE(logged_stream(context, Direction::src2dst, decode, "utf-8") == first + second);
   }
+}
+
+TEST(SniffPlugin, RecordsHoldUpTo16KiBByDefault) {
+  const auto plugin = test::make_plugin("sniff", {{"decode", "hex"}});
+  test::NullContext context;
+  std::string data = test::random_bytes(40000);
+  offer(*plugin, context, Direction::dst2src, data);
+  ASSERT_EQ(context.records.size(), 3u);  // 16384 + 16384 + 7232
+  EXPECT_EQ(field_of(context.records[0], "LENGTH"), "16384");
+  EXPECT_EQ(field_of(context.records[1], "OFFSET"), "16384");
+  EXPECT_EQ(field_of(context.records[2], "LENGTH"), "7232");
+  EXPECT_TRUE(logged_stream(context, Direction::dst2src, "hex", "utf-8") == data);
 }
 
 TEST(SniffPlugin, TextIsEscapedSoNothingRawReachesTheJournal) {

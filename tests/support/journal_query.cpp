@@ -17,8 +17,10 @@ std::vector<nlohmann::json> journal_records(const std::vector<std::string>& matc
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::vector<nlohmann::json> records;
   while (true) {
-    std::vector<std::string> argv = {"/usr/bin/journalctl", "--no-pager", "-o", "json",
-                                     "SYSLOG_IDENTIFIER=qrexec-proxy"};
+    // --all: in JSON, journalctl leaves out fields over 4096 bytes without it.
+    std::vector<std::string> argv = {
+        "/usr/bin/journalctl",           "--no-pager", "--all", "-o", "json",
+        "SYSLOG_IDENTIFIER=qrexec-proxy"};
     argv.insert(argv.end(), matches.begin(), matches.end());
     const ProcessResult result = run_process(argv);
     records.clear();
