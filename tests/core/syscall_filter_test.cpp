@@ -9,6 +9,8 @@
 
 #include <csignal>
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include <linux/seccomp.h>
 
@@ -39,8 +41,12 @@ TEST(SyscallFilter, AForbiddenCallKillsTheProcessInsteadOfRunning) {
 
 TEST(SyscallFilter, OnlyTheCallsChildrenMayBeSignalledOrWaitedFor) {
   // The probe has three children; "engine" signals and waits for each.
-  for (const std::string call : {"kill-other", "kill-other-group", "wait-other", "wait-any",
-                                 "waitid-other", "waitid-any", "signal-other-thread-group"}) {
+  std::vector<std::string> calls = {"kill-other", "kill-other-group", "waitid-other", "waitid-any",
+                                    "signal-other-thread-group"};
+#ifndef QREXEC_PROXY_SANITIZE  // LeakSanitizer waits for its helper with wait4()
+  calls.insert(calls.end(), {"wait-other", "wait-any"});
+#endif
+  for (const std::string& call : calls) {
     SCOPED_TRACE(call);
     const test::ProcessResult unfiltered = probe(call + "-unfiltered");
     EXPECT_EQ(unfiltered.exit_status, 0) << unfiltered.err;
