@@ -3,6 +3,7 @@
 #include "support/agent_spawn.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <array>
 #include <cerrno>
 #include <csignal>
@@ -42,11 +43,26 @@ constexpr auto kRssSampleEvery = std::chrono::milliseconds(5);
 // The first RSS sample waits until the service has started its work.
 constexpr auto kFirstRssSample = std::chrono::milliseconds(100);
 
-// The input of bulk calls: a fixed pattern, so no byte is special.
+// The input of bulk calls: pseudo-random bytes that repeat only every
+// kInputPeriod bytes, a period no power-of-two chunk of the stream lines up
+// with. Real traffic is rarely more regular, and a short period would flatter
+// sniff: journald stores a record's text once however often it recurs, and
+// compresses regular text far faster.
+constexpr std::size_t kInputPeriod = 1024 * 1024 + 4093;
+
+// kInputPeriod bytes, followed by the first kWriteChunk of them again, so
+// that a write may start anywhere in the period.
 const std::vector<char>& input_pattern() {
   static const std::vector<char> pattern = [] {
-    std::vector<char> bytes(kWriteChunk);
-    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131) % 251);
+    std::vector<char> bytes(kInputPeriod + kWriteChunk);
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    for (std::size_t i = 0; i < kInputPeriod; ++i) {
+      state ^= state << 13;  // xorshift64
+      state ^= state >> 7;
+      state ^= state << 17;
+      bytes[i] = static_cast<char>(state >> 56);
+    }
+    std::copy_n(bytes.begin(), kWriteChunk, bytes.begin() + kInputPeriod);
     return bytes;
   }();
   return pattern;
@@ -250,8 +266,8 @@ class ActiveCall {
     while (written_ < total) {
       const std::size_t count =
           static_cast<std::size_t>(std::min<std::uint64_t>(total - written_, kWriteChunk));
-      const char* data =
-          plan_.input_bytes > 0 ? input_pattern().data() : plan_.input.data() + written_;
+      const char* data = plan_.input_bytes > 0 ? input_pattern().data() + written_ % kInputPeriod
+                                               : plan_.input.data() + written_;
       const ssize_t put = ::write(input_, data, count);
       if (put > 0) {
         written_ += static_cast<std::uint64_t>(put);
