@@ -2,7 +2,7 @@
 // in one of the groups below; anything else kills the process (SIGSYS), so
 // that code smuggled in through a bug can do no more than the proxy itself.
 //
-// Compiled once, at build time: src/filter_compiler turns it into a BPF
+// Compiled once, at build time: tools/filter_compiler.cpp turns it into a BPF
 // program with libseccomp, and the service loads that program with the pids
 // of the call's processes filled in (syscall_filter.cpp, syscall_pid_checks.hpp),
 // which costs it microseconds instead of building the filter at every call.

@@ -1,5 +1,5 @@
 // The service's seccomp allow-list, compiled to a BPF program with
-// libseccomp. Used at build time only (src/filter_compiler); the service
+// libseccomp. Used at build time only (tools/filter_compiler.cpp); the service
 // loads the result (syscall_filter.hpp).
 #pragma once
 
