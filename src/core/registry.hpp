@@ -39,6 +39,7 @@ class PluginRegistry {
   // and external ones from the directories set with set_external_directories.
   static PluginRegistry& builtin();
 
+  // A plugin described whole, at once (tests, documentation examples).
   void add(PluginDescriptor descriptor);
   // A built-in plugin named `name`, described by `describe` on first use.
   void add(std::string_view name, PluginDescriptor (*describe)());

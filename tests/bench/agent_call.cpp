@@ -3,10 +3,10 @@
 #include "support/agent_spawn.hpp"
 
 #include <algorithm>
-#include <cstdint>
 #include <array>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <memory>
