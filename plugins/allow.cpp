@@ -1,6 +1,6 @@
 // allow: the chain itself names who may call whom, beside dom0 policy.
-#include "core/call_request.hpp"
-#include "core/registry.hpp"
+#include "input/call_request.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <algorithm>
 #include <optional>

@@ -1,5 +1,5 @@
 // byte_limit: at most N bytes per direction, then that direction ends.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <string>

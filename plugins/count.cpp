@@ -1,6 +1,6 @@
 // count: at most `limit` calls of a chain per `limit_interval` seconds.
-#include "core/registry.hpp"
-#include "core/shared_state.hpp"
+#include "plugin_api/registry.hpp"
+#include "capabilities/shared_state.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // exec: runs a direction's bytes through a program, so filters can be
 // written in any language. The engine starts the programs and moves the
 // bytes (Plugin::filter_program); this file only declares and checks them.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <filesystem>

@@ -1,7 +1,7 @@
 // filter: checks the bytes of a call line by line (charset, line length,
 // denied patterns) and aborts the call or drops the offending lines.
-#include "core/call_request.hpp"
-#include "core/registry.hpp"
+#include "input/call_request.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <re2/re2.h>
 

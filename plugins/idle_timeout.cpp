@@ -1,5 +1,5 @@
 // idle_timeout: aborts a call when no byte has moved either way for a while.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,6 +1,6 @@
 // max_conn: at most N calls of the chain at once, across processes.
-#include "core/registry.hpp"
-#include "core/shared_state.hpp"
+#include "plugin_api/registry.hpp"
+#include "capabilities/shared_state.hpp"
 
 #include <chrono>
 #include <sstream>

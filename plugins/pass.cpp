@@ -1,5 +1,5 @@
 // pass: forwards every byte both ways, unchanged.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 namespace qrexec_proxy {
 namespace {

@@ -1,5 +1,5 @@
 // rate_limit: a token bucket per direction caps its bytes per second.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <algorithm>
 #include <array>

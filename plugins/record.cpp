@@ -1,7 +1,7 @@
 // record: writes each direction of a call to its own file.
-#include "core/call_request.hpp"
-#include "core/file_sinks.hpp"
-#include "core/registry.hpp"
+#include "input/call_request.hpp"
+#include "capabilities/file_sinks.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <chrono>

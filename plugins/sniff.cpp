@@ -1,6 +1,6 @@
 // sniff: logs every byte that passes, per direction, to the journal.
-#include "core/log_text.hpp"
-#include "core/registry.hpp"
+#include "log/log_text.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <string>

@@ -1,5 +1,5 @@
 // stop_src and stop_dst: one-way calls, by ending one direction at once.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 namespace qrexec_proxy {
 namespace {

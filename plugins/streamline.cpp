@@ -1,6 +1,6 @@
 // streamline: passes bytes on only in whole buffers, after random delays.
-#include "core/random.hpp"
-#include "core/registry.hpp"
+#include "capabilities/random.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <optional>

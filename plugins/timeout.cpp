@@ -1,5 +1,5 @@
 // timeout: each direction must finish within its time, or the call aborts.
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <array>
 #include <chrono>

@@ -1,6 +1,6 @@
 #include "admin/admin_context.hpp"
 
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <ostream>
 

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "admin/style.hpp"
-#include "core/config.hpp"
-#include "core/settings.hpp"
+#include "config/config.hpp"
+#include "config/settings.hpp"
 
 #include <filesystem>
 #include <iosfwd>

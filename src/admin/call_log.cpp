@@ -1,7 +1,7 @@
 #include "admin/call_log.hpp"
 
-#include "core/exit_status.hpp"
-#include "core/journal.hpp"
+#include "engine/exit_status.hpp"
+#include "log/journal.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -13,7 +13,7 @@
 namespace qrexec_proxy::admin {
 namespace {
 
-// How the service words a refusal's message (core/service.cpp).
+// How the service words a refusal's message (service/service.cpp).
 constexpr std::string_view kRefusedPrefix = "call refused: ";
 
 struct JournalCloser {

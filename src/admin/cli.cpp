@@ -8,7 +8,7 @@
 #include "admin/policy_command.hpp"
 #include "admin/run_command.hpp"
 #include "admin/show_command.hpp"
-#include "core/build_config.hpp"
+#include "config/build_config.hpp"
 
 #include <CLI/CLI.hpp>
 

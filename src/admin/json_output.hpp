@@ -1,7 +1,7 @@
 // JSON for scripts: every listing of the CLI has a --json form.
 #pragma once
 
-#include "core/options.hpp"
+#include "plugin_api/options.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -4,7 +4,7 @@
 #include "admin/json_output.hpp"
 #include "admin/table.hpp"
 #include "admin/time_spec.hpp"
-#include "core/names.hpp"
+#include "input/names.hpp"
 
 #include <ctime>
 #include <ostream>

@@ -2,7 +2,7 @@
 
 #include "admin/json_output.hpp"
 #include "admin/table.hpp"
-#include "core/plugin_docs.hpp"
+#include "admin/plugin_docs.hpp"
 
 #include <ostream>
 

@@ -1,7 +1,7 @@
 #include "admin/policy_lines.hpp"
 
-#include "core/call_request.hpp"
-#include "core/names.hpp"
+#include "input/call_request.hpp"
+#include "input/names.hpp"
 
 #include <algorithm>
 

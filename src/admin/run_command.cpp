@@ -1,11 +1,11 @@
 #include "admin/run_command.hpp"
 
 #include "admin/executable_lookup.hpp"
-#include "core/call_request.hpp"
-#include "core/exit_status.hpp"
-#include "core/names.hpp"
-#include "core/process_setup.hpp"
-#include "core/service.hpp"
+#include "input/call_request.hpp"
+#include "engine/exit_status.hpp"
+#include "input/names.hpp"
+#include "sandbox/process_setup.hpp"
+#include "service/service.hpp"
 
 #include <cstdlib>
 #include <ostream>

@@ -2,7 +2,7 @@
 // it holds no descriptor it inherited, runs with no_new_privs and under its
 // seccomp filter, and its destination is started without that filter and
 // without the inherited descriptors. (That a forbidden call kills the
-// process is shown by tests/core/syscall_filter_test.cpp.)
+// process is shown by tests/sandbox/syscall_filter_test.cpp.)
 #include "support/agent_call.hpp"
 #include "support/emulation.hpp"
 #include "support/leak_check.hpp"

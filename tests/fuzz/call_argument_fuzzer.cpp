@@ -5,7 +5,7 @@
 // Besides never crashing: the parser accepts exactly what an independent
 // reading of the README's rules accepts, an accepted argument is exactly
 // the sum of its parts, and an escaped string holds only printable ASCII.
-#include "core/call_request.hpp"
+#include "input/call_request.hpp"
 #include "fuzz_check.hpp"
 
 #include <cctype>
@@ -29,7 +29,7 @@ bool all_of(std::string_view text, bool (*allowed)(char)) {
 }
 
 // The README's rules, written again from the text, independently of
-// src/core/names.cpp.
+// src/input/names.cpp.
 bool reference_accepts(std::string_view argument) {
   const auto first = argument.find('+');
   if (first == std::string_view::npos) return false;

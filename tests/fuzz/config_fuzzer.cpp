@@ -2,9 +2,9 @@
 // gives either chains that are complete and runnable or precise problems,
 // never an exception or a crash. Every registered plugin takes part, so
 // plugins added later are covered without changes here.
-#include "core/config.hpp"
-#include "core/names.hpp"
-#include "core/registry.hpp"
+#include "config/config.hpp"
+#include "input/names.hpp"
+#include "plugin_api/registry.hpp"
 #include "fuzz_check.hpp"
 
 #include <cmath>

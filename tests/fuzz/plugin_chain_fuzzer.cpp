@@ -23,14 +23,14 @@
 //  - counts add up: received = delivered + dropped at the end;
 //  - no control byte in a plugin's log records (the journal must not get
 //    any, whatever the bytes that passed).
-#include "core/file_sinks.hpp"
-#include "core/flow.hpp"
-#include "core/options.hpp"
-#include "core/pipe_fifo.hpp"
-#include "core/registry.hpp"
-#include "core/ring_fifo.hpp"
-#include "core/shared_state.hpp"
-#include "core/timer_set.hpp"
+#include "capabilities/file_sinks.hpp"
+#include "engine/flow.hpp"
+#include "plugin_api/options.hpp"
+#include "io/pipe_fifo.hpp"
+#include "plugin_api/registry.hpp"
+#include "io/ring_fifo.hpp"
+#include "capabilities/shared_state.hpp"
+#include "engine/timer_set.hpp"
 #include "fuzz_check.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>

@@ -1,4 +1,4 @@
-// sniff's renderings of untrusted bytes (core/log_text.hpp): base64, hex
+// sniff's renderings of untrusted bytes (log/log_text.hpp): base64, hex
 // and escaped text in each encoding, cut into pieces as sniff cuts them.
 //
 // Besides never crashing: every rendering decodes back to exactly the bytes
@@ -6,7 +6,7 @@
 // escaped text is valid UTF-8 without a control character (C0, DEL or C1),
 // and the pieces text_piece_length cuts are never empty, never longer than
 // asked, and add up to the whole.
-#include "core/log_text.hpp"
+#include "log/log_text.hpp"
 #include "fuzz_check.hpp"
 #include "support/logged_bytes.hpp"
 

@@ -3,7 +3,7 @@
 // engine for it, chunk by chunk, the way Flow offers bytes.
 #pragma once
 
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 #include "support/null_context.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // Turns what sniff logged back into bytes: the reverse of the renderings in
-// core/log_text.hpp, written on its own so that tests check one against the
+// log/log_text.hpp, written on its own so that tests check one against the
 // other. Each returns nothing when the text is not a valid rendering.
 #pragma once
 

@@ -2,7 +2,7 @@
 // a chain's config does, for unit tests of plugins.
 #pragma once
 
-#include "core/registry.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <nlohmann/json.hpp>
 

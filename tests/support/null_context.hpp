@@ -2,9 +2,9 @@
 // plugin asked for instead of acting on a call.
 #pragma once
 
-#include "core/file_sinks.hpp"
-#include "core/plugin.hpp"
-#include "core/shared_state.hpp"
+#include "capabilities/file_sinks.hpp"
+#include "plugin_api/plugin.hpp"
+#include "capabilities/shared_state.hpp"
 
 #include <filesystem>
 #include <optional>

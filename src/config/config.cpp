@@ -1,0 +1,474 @@
+#include "config/config.hpp"
+
+#include "config/config_stamp.hpp"
+#include "config/json_members.hpp"
+#include "input/names.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace qrexec_proxy {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Config files are small; anything larger is a mistake, not a config.
+constexpr std::uintmax_t max_config_file_size = 16 * 1024 * 1024;
+
+struct ParsedFile {
+  json document;
+  bool ok = false;
+};
+
+// Finds line and column (1-based) of a 1-based byte position.
+std::pair<int, int> line_and_column(const std::string& text, std::size_t byte_position) {
+  int line = 1;
+  int column = 1;
+  const std::size_t end = std::min(byte_position > 0 ? byte_position - 1 : 0, text.size());
+  for (std::size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+// nlohmann's message reads "[json.exception.parse_error.101] parse error at
+// line 3, column 5: syntax error while parsing ..."; keep what follows.
+std::string parse_error_text(const json::parse_error& error) {
+  std::string what = error.what();
+  const auto column = what.find("column ");
+  const auto colon = what.find(": ", column == std::string::npos ? 0 : column);
+  if (colon != std::string::npos) return what.substr(colon + 2);
+  return what;
+}
+
+ParsedFile parse_json(const std::string& text, const fs::path& file,
+                      std::vector<ConfigProblem>& problems) {
+  ParsedFile parsed;
+  // Duplicate keys would silently shadow each other: refuse them.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  const json::parser_callback_t reject_duplicates = [&](int, json::parse_event_t event,
+                                                        json& value) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        open_objects.emplace_back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!open_objects.empty()) open_objects.pop_back();
+        break;
+      case json::parse_event_t::key:
+        if (!open_objects.empty() && !open_objects.back().insert(value.get<std::string>()).second &&
+            duplicate.empty())
+          duplicate = value.get<std::string>();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  try {
+    parsed.document = json::parse(text, reject_duplicates);
+  } catch (const json::parse_error& error) {
+    const auto [line, column] = line_and_column(text, error.byte);
+    problems.push_back({file, line, column, "", "", "", parse_error_text(error)});
+    return parsed;
+  } catch (const json::exception& error) {
+    // Valid syntax the parser still cannot represent, such as a number
+    // beyond the range of a double ("1e999"): no position is known.
+    std::string what = error.what();
+    if (const auto id_end = what.find("] "); id_end != std::string::npos) what.erase(0, id_end + 2);
+    problems.push_back({file, 0, 0, "", "", "", what});
+    return parsed;
+  }
+  if (!duplicate.empty()) {
+    problems.push_back({file, 0, 0, "", "", "", "duplicate key \"" + duplicate + "\""});
+    return parsed;
+  }
+  parsed.ok = true;
+  return parsed;
+}
+
+std::optional<std::size_t> parse_index(std::string_view key) {
+  if (key.empty() || key.size() > 6) return std::nullopt;
+  std::size_t index = 0;
+  const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), index);
+  if (error != std::errc() || end != key.data() + key.size()) return std::nullopt;
+  if (key.size() > 1 && key.front() == '0') return std::nullopt;
+  return index;
+}
+
+class ChainParser {
+ public:
+  ChainParser(const fs::path& file, std::string chain, const PluginRegistry& registry,
+              std::vector<ConfigProblem>& problems)
+      : file_(file), chain_(std::move(chain)), registry_(registry), problems_(problems) {}
+
+  std::optional<ChainConfig> parse(const json& definition) {
+    if (!names::is_chain_name(chain_)) {
+      problem("", "",
+              "invalid chain name: use letters, digits, '_', '.' and '-' (at most " +
+                  std::to_string(names::max_chain_name) +
+                  " characters, not starting with '.' or '-')");
+      return std::nullopt;
+    }
+    for (const auto& [key, value] : definition.items()) {
+      if (key != "plugins" && key != "config" && key != "description") {
+        problem("", "", "unknown key \"" + key + "\" (expected plugins, config, description)");
+        return std::nullopt;
+      }
+    }
+    ChainConfig chain;
+    chain.name = chain_;
+    chain.file = file_;
+    if (const auto it = definition.find("description"); it != definition.end()) {
+      if (!it->is_string()) {
+        problem("", "", "description must be a string");
+        return std::nullopt;
+      }
+      chain.description = it->get<std::string>();
+    }
+    const auto plugins = definition.find("plugins");
+    if (plugins == definition.end() || !plugins->is_array()) {
+      problem("", "", "\"plugins\" must be a list of plugin names");
+      return std::nullopt;
+    }
+    json options = json::object();
+    if (const auto it = definition.find("config"); it != definition.end()) {
+      if (!it->is_object()) {
+        problem("", "", "\"config\" must be an object of plugin name or index -> options");
+        return std::nullopt;
+      }
+      options = *it;
+    }
+
+    std::vector<std::string> listed;
+    for (const auto& entry : *plugins) {
+      if (!entry.is_string()) {
+        problem("", "", "\"plugins\" must hold plugin names (strings)");
+        return std::nullopt;
+      }
+      listed.push_back(entry.get<std::string>());
+    }
+    if (!check_option_keys(options, listed)) return std::nullopt;
+
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+      const std::string& name = listed[i];
+      if (name == kDefaultEndpointName) {
+        if (i != 0 && i + 1 != listed.size()) {
+          problem(label(i, name), "",
+                  "the default endpoint may only be the first or the last entry");
+          return std::nullopt;
+        }
+        continue;
+      }
+      std::string why;
+      const PluginDescriptor* descriptor = registry_.find(name, &why);
+      if (descriptor == nullptr) {
+        problem(label(i, name), "", why);
+        return std::nullopt;
+      }
+      std::string key;
+      const json* plugin_options = nullptr;
+      if (const auto it = options.find(std::to_string(i)); it != options.end()) {
+        key = std::to_string(i);
+        plugin_options = &*it;
+      } else if (const auto by_name = options.find(name); by_name != options.end()) {
+        key = name;
+        plugin_options = &*by_name;
+      }
+      auto validated =
+          validate_options(descriptor->options, plugin_options ? *plugin_options : json());
+      if (auto* error = std::get_if<OptionError>(&validated)) {
+        problem(label(i, name), error->option, error->message);
+        return std::nullopt;
+      }
+      if (descriptor->validate) {
+        if (const auto error = descriptor->validate(std::get<PluginOptions>(validated))) {
+          problem(label(i, name), error->option, error->message);
+          return std::nullopt;
+        }
+      }
+      chain.plugins.push_back(
+          {name, descriptor, std::move(std::get<PluginOptions>(validated)), std::move(key)});
+    }
+    return chain;
+  }
+
+ private:
+  static std::string label(std::size_t index, const std::string& name) {
+    return "#" + std::to_string(index) + " " + name;
+  }
+
+  // Every "config" key must name a plugin of the chain or index one.
+  bool check_option_keys(const json& options, const std::vector<std::string>& listed) {
+    for (const auto& [key, value] : options.items()) {
+      if (const auto index = parse_index(key)) {
+        if (*index >= listed.size()) {
+          problem("", "",
+                  "config key \"" + key + "\" indexes no plugin (the chain has " +
+                      std::to_string(listed.size()) + ")");
+          return false;
+        }
+        if (listed[*index] == kDefaultEndpointName) {
+          problem(label(*index, listed[*index]), "", "the default endpoint takes no options");
+          return false;
+        }
+      } else if (std::find(listed.begin(), listed.end(), key) == listed.end()) {
+        problem("", "", "config key \"" + key + "\" names no plugin of the chain");
+        return false;
+      } else if (key == kDefaultEndpointName) {
+        problem(key, "", "the default endpoint takes no options");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void problem(std::string plugin, std::string option, std::string message) {
+    problems_.push_back(
+        {file_, 0, 0, chain_, std::move(plugin), std::move(option), std::move(message)});
+  }
+
+  const fs::path& file_;
+  std::string chain_;
+  const PluginRegistry& registry_;
+  std::vector<ConfigProblem>& problems_;
+};
+
+// Adds the chains of one parsed file to `chains`.
+void add_chains(const json& document, const fs::path& file, const PluginRegistry& registry,
+                std::map<std::string, ChainConfig, std::less<>>& chains,
+                std::vector<ConfigProblem>& problems) {
+  if (!document.is_object()) {
+    problems.push_back(
+        {file, 0, 0, "", "", "", "the file must hold an object of chain name -> chain"});
+    return;
+  }
+  for (const auto& [name, definition] : document.items()) {
+    if (!definition.is_object()) continue;  // "description" and other notes
+    ChainParser parser(file, name, registry, problems);
+    auto chain = parser.parse(definition);
+    if (!chain) continue;
+    if (const auto existing = chains.find(name); existing != chains.end()) {
+      problems.push_back(
+          {file, 0, 0, name, "", "", "chain already defined in " + existing->second.file.string()});
+      continue;
+    }
+    chains.emplace(name, std::move(*chain));
+  }
+}
+
+std::optional<std::string> read_file(const fs::path& file, std::vector<ConfigProblem>& problems) {
+  std::error_code error;
+  const auto size = fs::file_size(file, error);
+  if (error) {
+    problems.push_back({file, 0, 0, "", "", "", "cannot read: " + error.message()});
+    return std::nullopt;
+  }
+  if (size > max_config_file_size) {
+    problems.push_back({file, 0, 0, "", "", "", "file too large for a config file"});
+    return std::nullopt;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problems.push_back(
+        {file, 0, 0, "", "", "", "cannot read: " + std::string(std::strerror(errno))});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    problems.push_back({file, 0, 0, "", "", "", "cannot read: I/O error"});
+    return std::nullopt;
+  }
+  return std::move(text).str();
+}
+
+// The contents of `file` if it is still the file stamped as `identity`.
+std::optional<std::string> read_stamped_file(const fs::path& file, const std::string& identity) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::optional<std::string> text;
+  struct stat info {};
+  if (file_identity(fd) == identity && ::fstat(fd, &info) == 0 &&
+      static_cast<std::uintmax_t>(info.st_size) <= max_config_file_size) {
+    text.emplace(static_cast<std::size_t>(info.st_size), '\0');
+    if (::pread(fd, text->data(), text->size(), 0) != static_cast<ssize_t>(text->size()))
+      text.reset();
+  }
+  ::close(fd);
+  return text;
+}
+
+// The quick path of load_config_for_call: every file is the one found
+// valid, so the chain is found by a scan of the top-level keys and only its
+// definition is parsed and checked. nullopt on any surprise.
+std::optional<Config> load_stamped_chain(const std::vector<std::vector<fs::path>>& locations,
+                                         const ConfigStamp& stamp, const PluginRegistry& registry,
+                                         std::string_view chain) {
+  Config config;
+  config.whole = false;
+  struct Definition {
+    fs::path file;
+    std::string text;
+  };
+  std::optional<Definition> found;
+  std::optional<fs::path> replaced;
+  std::size_t index = 0;
+  for (const auto& files : locations) {
+    std::optional<Definition> here;
+    for (const auto& file : files) {
+      config.files.push_back(file);
+      const auto text = read_stamped_file(file, stamp.file_identities.at(index++));
+      if (!text) return std::nullopt;
+      const auto members = json_object_members(*text);
+      if (!members) return std::nullopt;
+      for (const auto& member : *members) {
+        // Keys whose value is not an object are notes, as in add_chains.
+        if (member.key != chain || !member.value.starts_with('{')) continue;
+        if (here) return std::nullopt;  // defined twice in a location: not a valid config
+        here = Definition{file, std::string(member.value)};
+      }
+    }
+    if (!here) continue;
+    if (found) replaced = found->file;
+    found = std::move(here);
+  }
+  if (!found) return config;
+  std::vector<ConfigProblem> problems;
+  const ParsedFile parsed = parse_json(found->text, found->file, problems);
+  if (!parsed.ok) return std::nullopt;
+  ChainParser parser(found->file, std::string(chain), registry, problems);
+  auto definition = parser.parse(parsed.document);
+  if (!definition || !problems.empty()) return std::nullopt;
+  definition->replaced = replaced;
+  config.chains.emplace(std::string(chain), std::move(*definition));
+  return config;
+}
+
+}  // namespace
+
+std::string ConfigProblem::format() const {
+  std::string text = file.string();
+  if (line > 0)
+    return text + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+  text += ":";
+  std::string place;
+  if (!chain.empty()) place += " chain " + chain;
+  if (!plugin.empty()) place += std::string(place.empty() ? "" : ",") + " plugin " + plugin;
+  if (!option.empty()) place += std::string(place.empty() ? "" : ",") + " option " + option;
+  if (!place.empty()) text += place + ":";
+  return text + " " + message;
+}
+
+const ChainConfig* Config::find(std::string_view chain) const {
+  const auto it = chains.find(chain);
+  return it == chains.end() ? nullptr : &it->second;
+}
+
+std::vector<fs::path> config_files_in(const fs::path& directory,
+                                      std::vector<ConfigProblem>& problems) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  const fs::path main_file = directory / "config.json";
+  if (fs::exists(main_file, error))
+    files.push_back(main_file);
+  else if (error && error != std::errc::no_such_file_or_directory)
+    problems.push_back({main_file, 0, 0, "", "", "", "cannot access: " + error.message()});
+
+  const fs::path drop_ins = directory / "chains.d";
+  error.clear();
+  if (!fs::is_directory(drop_ins, error)) {
+    if (error && error != std::errc::no_such_file_or_directory)
+      problems.push_back({drop_ins, 0, 0, "", "", "", "cannot access: " + error.message()});
+    return files;
+  }
+  std::vector<fs::path> found;
+  fs::directory_iterator it(drop_ins, error);
+  if (error) {
+    problems.push_back({drop_ins, 0, 0, "", "", "", "cannot list: " + error.message()});
+    return files;
+  }
+  for (; it != fs::directory_iterator(); it.increment(error)) {
+    const auto name = it->path().filename().string();
+    if (name.starts_with('.') || it->path().extension() != ".json") continue;
+    found.push_back(it->path());
+  }
+  if (error) problems.push_back({drop_ins, 0, 0, "", "", "", "cannot list: " + error.message()});
+  std::sort(found.begin(), found.end());
+  files.insert(files.end(), found.begin(), found.end());
+  return files;
+}
+
+Config load_config(const std::vector<fs::path>& locations, const PluginRegistry& registry) {
+  Config config;
+  for (const auto& location : locations) {
+    std::map<std::string, ChainConfig, std::less<>> chains;
+    for (const auto& file : config_files_in(location, config.problems)) {
+      config.files.push_back(file);
+      const auto text = read_file(file, config.problems);
+      if (!text) continue;
+      const auto parsed = parse_json(*text, file, config.problems);
+      if (parsed.ok) add_chains(parsed.document, file, registry, chains, config.problems);
+    }
+    for (auto& [name, chain] : chains) {
+      if (const auto replaced = config.chains.find(name); replaced != config.chains.end()) {
+        chain.replaced = replaced->second.file;
+        replaced->second = std::move(chain);
+      } else {
+        config.chains.emplace(name, std::move(chain));
+      }
+    }
+  }
+  return config;
+}
+
+Config load_config_for_call(const std::vector<fs::path>& locations, const PluginRegistry& registry,
+                            std::string_view chain, const std::vector<fs::path>& plugin_dirs,
+                            const fs::path& state_dir) {
+  std::vector<ConfigProblem> listing_problems;
+  std::vector<std::vector<fs::path>> files_by_location;
+  std::vector<fs::path> files;
+  for (const auto& location : locations) {
+    files_by_location.push_back(config_files_in(location, listing_problems));
+    files.insert(files.end(), files_by_location.back().begin(), files_by_location.back().end());
+  }
+  // Stat everything before reading anything: a file changed after this
+  // has a new identity, so it can never be stamped with what was read.
+  const auto stamp = listing_problems.empty() ? config_stamp(files, plugin_dirs) : std::nullopt;
+  if (stamp && stamp->text == read_valid_stamp(state_dir)) {
+    if (auto config = load_stamped_chain(files_by_location, *stamp, registry, chain))
+      return std::move(*config);
+  }
+  Config config = load_config(locations, registry);
+  if (stamp && stamp->settled() && config.valid() && config.files == files)
+    write_valid_stamp(state_dir, stamp->text);
+  return config;
+}
+
+Config parse_config_text(const std::string& text, const fs::path& file,
+                         const PluginRegistry& registry) {
+  Config config;
+  config.files.push_back(file);
+  const auto parsed = parse_json(text, file, config.problems);
+  if (parsed.ok) add_chains(parsed.document, file, registry, config.chains, config.problems);
+  return config;
+}
+
+}  // namespace qrexec_proxy

@@ -1,0 +1,304 @@
+#include "engine/flow.hpp"
+
+#include <algorithm>
+
+namespace qrexec_proxy {
+
+Flow::Flow(Direction direction, std::unique_ptr<ByteFifo> fifo, std::vector<FlowStage> stages,
+           int input_fd, int output_fd, std::function<void()> close_output)
+    : direction_(direction),
+      fifo_(std::move(fifo)),
+      stages_(std::move(stages)),
+      input_fd_(input_fd),
+      output_fd_(output_fd),
+      close_output_(std::move(close_output)),
+      position_(stages_.size(), 0),
+      limit_(stages_.size(), kNoLimit),
+      ended_(stages_.size(), false),
+      is_cut_(stages_.size(), false),
+      passes_all_(stages_.size(), false),
+      pausing_(stages_.size(), false),
+      wants_drained_(stages_.size(), false) {}
+
+std::uint64_t Flow::upstream(std::size_t stage) const {
+  return stage == 0 ? fifo_->tail() : position_[stage - 1];
+}
+
+bool Flow::upstream_ended(std::size_t stage) const {
+  if (limit_[stage] != kNoLimit && upstream(stage) >= limit_[stage]) return true;
+  return stage == 0 ? input_eof_ : ended_[stage - 1];
+}
+
+std::uint64_t Flow::passed_by_last() const {
+  const std::uint64_t passed = stages_.empty() ? fifo_->tail() : position_.back();
+  return std::min(passed, output_limit_);
+}
+
+bool Flow::last_ended() const {
+  if (output_limit_ != kNoLimit && passed_by_last() >= output_limit_) return true;
+  return stages_.empty() ? input_eof_ : ended_.back();
+}
+
+void Flow::set_fault(FlowFault fault, int error_number) {
+  if (fault_ == FlowFault::none) {
+    fault_ = fault;
+    fault_errno_ = error_number;
+  }
+}
+
+void Flow::cut(std::size_t stage) {
+  if (is_cut_[stage]) return;
+  is_cut_[stage] = true;
+  const std::uint64_t at = position_[stage];
+  for (std::size_t later = stage + 1; later < stages_.size(); ++later)
+    limit_[later] = std::min(limit_[later], at);
+  output_limit_ = std::min(output_limit_, at);
+  woken_ = true;
+}
+
+void Flow::pause_input(std::size_t stage, bool paused) {
+  if (pausing_[stage] == paused) return;
+  pausing_[stage] = paused;
+  if (paused) {
+    ++pause_count_;
+  } else {
+    --pause_count_;
+    woken_ = true;
+  }
+}
+
+void Flow::notify_when_drained(std::size_t stage) {
+  if (!wants_drained_[stage]) {
+    wants_drained_[stage] = true;
+    ++drained_waiters_;
+  }
+}
+
+void Flow::stop() {
+  stopped_ = true;
+  input_ready_ = false;
+  output_ready_ = false;
+}
+
+bool Flow::read_input() {
+  if (!input_ready_ || input_eof_ || pause_count_ > 0 || fifo_full_ || fifo_->space() == 0)
+    return false;
+  const IoResult result = fifo_->fill_from(input_fd_, fifo_->space());
+  switch (result.status) {
+    case IoResult::Status::ok:
+      stats_.received += result.bytes;
+      return true;
+    case IoResult::Status::again:
+      input_ready_ = false;
+      return false;
+    case IoResult::Status::full:
+      fifo_full_ = true;
+      return false;
+    case IoResult::Status::eof:
+    case IoResult::Status::closed:
+      input_eof_ = true;
+      return true;
+    case IoResult::Status::error:
+      set_fault(FlowFault::read_error, result.error_number);
+      input_eof_ = true;
+      return true;
+  }
+  return false;
+}
+
+bool Flow::write_output() {
+  if (!output_ready_ || output_done_) return false;
+  const std::uint64_t until = passed_by_last();
+  if (fifo_->head() >= until) return false;
+  const IoResult result =
+      fifo_->drain_to(output_fd_, static_cast<std::size_t>(until - fifo_->head()));
+  switch (result.status) {
+    case IoResult::Status::ok:
+      stats_.delivered += result.bytes;
+      fifo_full_ = false;
+      return true;
+    case IoResult::Status::again:
+    case IoResult::Status::full:
+      output_ready_ = false;
+      return false;
+    case IoResult::Status::eof:
+    case IoResult::Status::closed:
+      set_fault(FlowFault::receiver_gone, result.error_number);
+      break;
+    case IoResult::Status::error:
+      set_fault(FlowFault::write_error, result.error_number);
+      break;
+  }
+  // The receiver is gone: nothing more can reach it. Stop writing and let
+  // the rest be discarded as if the stream had been cut here.
+  output_limit_ = std::min(output_limit_, fifo_->head());
+  output_done_ = true;
+  close_output_();
+  return true;
+}
+
+bool Flow::end_output() {
+  if (output_done_ || fifo_->head() != passed_by_last() || !last_ended()) return false;
+  output_done_ = true;
+  close_output_();
+  return true;
+}
+
+bool Flow::discard_dead_bytes() {
+  if (!output_done_) return false;
+  // A byte is dead once no stage will be offered it again.
+  std::uint64_t dead_until = fifo_->tail();
+  for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
+    if (!ended_[stage] && position_[stage] < limit_[stage])
+      dead_until = std::min(dead_until, position_[stage]);
+  }
+  if (dead_until <= fifo_->head()) return false;
+  const std::size_t discarded =
+      fifo_->discard(static_cast<std::size_t>(dead_until - fifo_->head()));
+  stats_.dropped += discarded;
+  if (discarded > 0) fifo_full_ = false;
+  return discarded > 0;
+}
+
+void Flow::apply_drop(std::size_t stage, std::uint64_t count) {
+  const std::uint64_t at = position_[stage];
+  const std::uint64_t head = fifo_->head();
+  fifo_->remove(at, static_cast<std::size_t>(count));
+  // Every position in [head, at] now refers to bytes moved `count` forward.
+  auto shift = [&](std::uint64_t& position) {
+    if (position != kNoLimit && position >= head && position <= at) position += count;
+  };
+  for (std::size_t later = stage; later < stages_.size(); ++later) {
+    shift(position_[later]);
+    shift(limit_[later]);
+  }
+  shift(output_limit_);
+  stats_.dropped += count;
+}
+
+bool Flow::offer(std::size_t stage, const bool& aborted) {
+  bool progress = false;
+  FlowStage& current = stages_[stage];
+  while (!aborted) {
+    const std::uint64_t available = std::min(upstream(stage), limit_[stage]);
+    const bool stream_done = upstream_ended(stage);
+    if (passes_all_[stage] && position_[stage] < available) {
+      // An audited cut: the rest would have been dropped here; it passes.
+      position_[stage] = available;
+      progress = true;
+    }
+    if (is_cut_[stage]) {
+      // Whatever reaches a cut stage is dropped; the fifo discards it once
+      // the receiver is done.
+      if (position_[stage] < available) {
+        position_[stage] = available;
+        progress = true;
+      }
+    }
+    const std::uint64_t pending = available - position_[stage];
+    if (pending == 0) {
+      if (stream_done && !ended_[stage]) {
+        ended_[stage] = true;
+        current.plugin->on_end(*current.context, direction_);
+        progress = true;
+      }
+      return progress;
+    }
+    DataView view{direction_, pending, {}, stream_done};
+    if (current.reads_bytes)
+      view.bytes = fifo_->bytes(position_[stage], static_cast<std::size_t>(pending));
+    const Verdict verdict = current.plugin->on_data(*current.context, view);
+    if (aborted) return true;
+    const std::uint64_t count = std::min(verdict.count(), pending);
+    if (current.audit && verdict.kind() != Verdict::Kind::pass) {
+      if (verdict.kind() == Verdict::Kind::drop && count == 0) return progress;
+      audit_verdict(stage, verdict, count);
+      progress = true;
+      continue;
+    }
+    switch (verdict.kind()) {
+      case Verdict::Kind::pass:
+        if (count == 0) return progress;
+        position_[stage] += count;
+        break;
+      case Verdict::Kind::drop:
+        if (!fifo_->in_memory()) {
+          // Only plugins that declared drops_bytes may drop, and they get an
+          // in-memory fifo: reaching this is a plugin bug. Fail closed.
+          set_fault(FlowFault::plugin_error, 0);
+          return true;
+        }
+        if (count == 0) return progress;
+        apply_drop(stage, count);
+        break;
+      case Verdict::Kind::cut:
+        cut(stage);
+        break;
+    }
+    progress = true;
+  }
+  return progress;
+}
+
+void Flow::audit_verdict(std::size_t stage, const Verdict& verdict, std::uint64_t count) {
+  FlowStage& current = stages_[stage];
+  const std::string direction(to_string(direction_));
+  if (verdict.kind() == Verdict::Kind::drop) {
+    current.context->audit("drop", "drop " + std::to_string(count) + " bytes in " + direction);
+    position_[stage] += count;
+  } else {
+    current.context->audit("cut", "cut " + direction);
+    passes_all_[stage] = true;
+  }
+}
+
+bool Flow::run_stages(const bool& aborted) {
+  bool progress = false;
+  for (std::size_t stage = 0;
+       stage < stages_.size() && !aborted && fault_ != FlowFault::plugin_error; ++stage)
+    progress |= offer(stage, aborted);
+  return progress;
+}
+
+bool Flow::notify_drained() {
+  if (drained_waiters_ == 0) return false;
+  bool notified = false;
+  // Bytes that the last stage has not passed yet are held by some later
+  // stage, which has taken them as a receiver would.
+  const std::uint64_t passed_by_all = position_.empty() ? fifo_->head() : position_.back();
+  for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
+    // Drained for a stage once every byte it passed has left the fifo or is
+    // held by a later stage (a second holder waiting for more: if that one
+    // counted, each would wait for the other); bytes that stages before it
+    // still hold do not count.
+    if (!wants_drained_[stage] || fifo_->head() < std::min(position_[stage], passed_by_all))
+      continue;
+    wants_drained_[stage] = false;
+    --drained_waiters_;
+    notified = true;
+    stages_[stage].plugin->on_drained(*stages_[stage].context, direction_);
+  }
+  // What the plugins asked for in on_drained (wake, resume input) is done in
+  // the next round.
+  return notified;
+}
+
+bool Flow::pump(const bool& aborted) {
+  bool changed = false;
+  bool progress = true;
+  while (progress && !aborted && !stopped_ && fault_ != FlowFault::plugin_error) {
+    progress = woken_;
+    woken_ = false;
+    progress |= read_input();
+    progress |= run_stages(aborted);
+    if (aborted) break;
+    progress |= write_output();
+    progress |= end_output();
+    progress |= discard_dead_bytes();
+    progress |= notify_drained();
+    changed |= progress;
+  }
+  return changed;
+}
+
+}  // namespace qrexec_proxy

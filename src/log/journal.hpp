@@ -1,0 +1,68 @@
+// Structured records to the systemd journal. Every record carries
+// SYSLOG_IDENTIFIER=qrexec-proxy and the call's fields (CHAIN, SOURCE,
+// TARGET, SERVICE) once they are known. When no journal is running, records
+// are dropped silently: the proxy never falls back to stderr, which would
+// reach the calling qube.
+//
+// Records go to journald over its native protocol (a datagram of fields on
+// /run/systemd/journal/socket, a sealed memfd when too large for one), the
+// protocol sd_journal_sendv() speaks: the service needs no libsystemd, which
+// with the libraries it pulls in would cost every call over a megabyte of
+// memory and a millisecond of start-up.
+#pragma once
+
+#include "plugin_api/plugin.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace qrexec_proxy {
+
+inline constexpr std::string_view kSyslogIdentifier = "qrexec-proxy";
+
+// Values of the EVENT field, so records can be selected by kind.
+namespace journal_event {
+inline constexpr std::string_view start = "start";
+inline constexpr std::string_view refused = "refused";
+inline constexpr std::string_view error = "error";
+inline constexpr std::string_view plugin = "plugin";
+inline constexpr std::string_view audit = "audit";
+inline constexpr std::string_view destination_stderr = "destination-stderr";
+inline constexpr std::string_view summary = "summary";
+}  // namespace journal_event
+
+// Appends one field to a record in the journal's native format: NAME=VALUE
+// and a newline, or, when VALUE holds a newline, NAME, a newline, VALUE's
+// length (64 bits, little endian), VALUE and a newline.
+void append_journal_field(std::string& record, std::string_view name, std::string_view value);
+
+class Journal {
+ public:
+  Journal();
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Adds CHAIN, SOURCE, TARGET, SERVICE to every later record. Values are
+  // escaped: a field never holds a control byte.
+  void set_call(const CallInfo& call);
+  // Only SOURCE, for records before the argument has been validated.
+  void set_source(std::string_view source);
+
+  // One record. `fields` are added as given; values must be safe (escaped
+  // by the caller when they hold untrusted bytes).
+  void send(Priority priority, std::string_view event, std::string_view message,
+            std::span<const LogField> fields = {});
+
+ private:
+  void deliver();
+  void deliver_in_memfd();
+
+  // The call's fields, already in the native format.
+  std::string call_fields_;
+  // Reused storage for one record, so logging does not allocate once warm.
+  std::string record_;
+  int socket_ = -1;  // opened on the first record
+};
+
+}  // namespace qrexec_proxy

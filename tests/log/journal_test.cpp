@@ -1,0 +1,70 @@
+// The journal writer speaks journald's native protocol: checked byte for
+// byte, and against the real journal for values the plain form cannot
+// carry (newlines) and records too large for one datagram.
+#include "log/journal.hpp"
+
+#include "support/journal_query.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <unistd.h>
+
+namespace qrexec_proxy {
+namespace {
+
+TEST(Journal, FieldsUseTheNativeFormat) {
+  std::string record;
+  append_journal_field(record, "A", "plain value");
+  EXPECT_EQ(record, "A=plain value\n");
+  record.clear();
+  append_journal_field(record, "B", "two\nlines");
+  EXPECT_EQ(record, std::string("B\n\x09\0\0\0\0\0\0\0two\nlines\n", 20));
+  record.clear();
+  append_journal_field(record, "C", "");
+  EXPECT_EQ(record, "C=\n");
+}
+
+// Every record of `source`, with all fields however large.
+std::vector<nlohmann::json> records_of(const std::string& source) {
+  std::vector<nlohmann::json> records;
+  for (int attempt = 0; attempt < 50 && records.size() < 2; ++attempt) {
+    const auto result =
+        test::run_process({"/usr/bin/journalctl", "--no-pager", "--all", "-o", "json",
+                           "SYSLOG_IDENTIFIER=qrexec-proxy", "SOURCE=" + source});
+    records.clear();
+    std::istringstream lines(result.out);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+    if (records.size() < 2) ::usleep(100000);
+  }
+  return records;
+}
+
+TEST(Journal, MultiLineValuesAndLargeRecordsReachTheJournal) {
+  if (!test::journal_running()) GTEST_SKIP() << "no systemd journal running";
+  const std::string source = "journal-test-" + test::random_suffix(8);
+  Journal journal;
+  journal.set_source(source);
+  journal.send(Priority::notice, "test", "first line\nsecond line");
+  // Far more than a datagram may hold: it goes in a memfd.
+  const std::string large(3 * 1024 * 1024, 'x');
+  const LogField fields[] = {{"LARGE", large}};
+  journal.send(Priority::notice, "test", "large", fields);
+
+  const auto records = records_of(source);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["MESSAGE"], "first line\nsecond line");
+  EXPECT_EQ(records[0]["EVENT"], "test");
+  EXPECT_EQ(records[0]["PRIORITY"], "5");
+  EXPECT_EQ(records[1]["MESSAGE"], "large");
+  EXPECT_EQ(records[1]["LARGE"], large);
+}
+
+}  // namespace
+}  // namespace qrexec_proxy
