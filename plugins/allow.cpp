@@ -1,5 +1,5 @@
 // allow: the chain itself names who may call whom, beside dom0 policy.
-#include "input/call_request.hpp"
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <algorithm>

@@ -1,6 +1,6 @@
 // count: at most `limit` calls of a chain per `limit_interval` seconds.
-#include "plugin_api/registry.hpp"
 #include "capabilities/shared_state.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // filter: checks the bytes of a call line by line (charset, line length,
 // denied patterns) and aborts the call or drops the offending lines.
-#include "input/call_request.hpp"
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <re2/re2.h>

@@ -1,6 +1,6 @@
 // max_conn: at most N calls of the chain at once, across processes.
-#include "plugin_api/registry.hpp"
 #include "capabilities/shared_state.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <chrono>
 #include <sstream>

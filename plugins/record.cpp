@@ -1,6 +1,6 @@
 // record: writes each direction of a call to its own file.
-#include "input/call_request.hpp"
 #include "capabilities/file_sinks.hpp"
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <array>

@@ -1,8 +1,8 @@
 #include "admin/plugins_command.hpp"
 
 #include "admin/json_output.hpp"
-#include "admin/table.hpp"
 #include "admin/plugin_docs.hpp"
+#include "admin/table.hpp"
 
 #include <ostream>
 

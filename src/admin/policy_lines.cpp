@@ -2,6 +2,7 @@
 
 #include "input/call_request.hpp"
 #include "input/names.hpp"
+#include "log/log_text.hpp"
 
 #include <algorithm>
 

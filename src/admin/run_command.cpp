@@ -1,8 +1,8 @@
 #include "admin/run_command.hpp"
 
 #include "admin/executable_lookup.hpp"
-#include "input/call_request.hpp"
 #include "engine/exit_status.hpp"
+#include "input/call_request.hpp"
 #include "input/names.hpp"
 #include "sandbox/process_setup.hpp"
 #include "service/service.hpp"

@@ -1,11 +1,11 @@
 #include "engine/call.hpp"
 
-#include "input/call_request.hpp"
 #include "engine/exit_status.hpp"
 #include "engine/flow_plan.hpp"
 #include "io/in_place_fifo.hpp"
 #include "io/pipe_fifo.hpp"
 #include "io/ring_fifo.hpp"
+#include "log/log_text.hpp"
 
 #include <algorithm>
 #include <array>

@@ -3,14 +3,14 @@
 // PluginContext.
 #pragma once
 
-#include "engine/destination.hpp"
 #include "capabilities/file_sinks.hpp"
-#include "engine/flow.hpp"
-#include "log/journal.hpp"
-#include "plugin_api/plugin.hpp"
 #include "capabilities/shared_state.hpp"
+#include "engine/destination.hpp"
+#include "engine/flow.hpp"
 #include "engine/timer_set.hpp"
 #include "io/unique_fd.hpp"
+#include "log/journal.hpp"
+#include "plugin_api/plugin.hpp"
 
 #include <functional>
 #include <memory>

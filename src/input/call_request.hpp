@@ -33,9 +33,4 @@ CallRequestResult parse_call_argument(std::string_view untrusted_argument);
 std::optional<std::string_view> find_call_argument(int argc, const char* const* argv,
                                                    const char* untrusted_env_argument);
 
-// Makes an untrusted string safe to put in a journal field: printable ASCII
-// passes, everything else becomes \xNN, and the result is cut at max_length
-// bytes of input with "..." appended.
-std::string escape_for_log(std::string_view untrusted, std::size_t max_length = 256);
-
 }  // namespace qrexec_proxy

@@ -1,6 +1,6 @@
 #include "log/journal.hpp"
 
-#include "input/call_request.hpp"
+#include "log/log_text.hpp"
 
 #include <cerrno>
 #include <cstring>

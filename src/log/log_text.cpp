@@ -237,4 +237,24 @@ void append_base64(std::string& out, std::span<const std::byte> bytes) {
   *next = '=';
 }
 
+std::string escape_for_log(std::string_view untrusted, std::size_t max_length) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  const bool cut = untrusted.size() > max_length;
+  if (cut) untrusted = untrusted.substr(0, max_length);
+  out.reserve(untrusted.size() + (cut ? 3 : 0));
+  for (const char c : untrusted) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(hex[byte >> 4]);
+      out.push_back(hex[byte & 0xf]);
+    }
+  }
+  if (cut) out += "...";
+  return out;
+}
+
 }  // namespace qrexec_proxy

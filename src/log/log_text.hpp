@@ -38,6 +38,11 @@ void append_escaped_text(std::string& out, std::span<const std::byte> untrusted,
 std::size_t text_piece_length(std::span<const std::byte> bytes, std::size_t max,
                               TextEncoding encoding);
 
+// Makes an untrusted string safe to put in a journal field: printable ASCII
+// passes, everything else becomes \xNN, and the result is cut at max_length
+// bytes of input with "..." appended.
+std::string escape_for_log(std::string_view untrusted, std::size_t max_length = 256);
+
 // Lowercase hex, two digits a byte.
 void append_hex(std::string& out, std::span<const std::byte> bytes);
 // Standard base64 (RFC 4648) with padding.

@@ -1,12 +1,13 @@
 #include "service/service.hpp"
 
-#include "input/call_request.hpp"
+#include "capabilities/shared_state.hpp"
 #include "engine/destination.hpp"
 #include "engine/exit_status.hpp"
+#include "input/call_request.hpp"
 #include "input/names.hpp"
-#include "sandbox/process_setup.hpp"
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
-#include "capabilities/shared_state.hpp"
+#include "sandbox/process_setup.hpp"
 #include "sandbox/syscall_filter.hpp"
 
 #include <chrono>

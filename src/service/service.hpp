@@ -2,10 +2,10 @@
 // the steps it shares with `qrexec-proxy-admin run`.
 #pragma once
 
-#include "engine/call.hpp"
 #include "config/config.hpp"
-#include "log/journal.hpp"
 #include "config/settings.hpp"
+#include "engine/call.hpp"
+#include "log/journal.hpp"
 
 #include <string>
 #include <vector>

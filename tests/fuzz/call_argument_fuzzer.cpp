@@ -5,8 +5,9 @@
 // Besides never crashing: the parser accepts exactly what an independent
 // reading of the README's rules accepts, an accepted argument is exactly
 // the sum of its parts, and an escaped string holds only printable ASCII.
-#include "input/call_request.hpp"
 #include "fuzz_check.hpp"
+#include "input/call_request.hpp"
+#include "log/log_text.hpp"
 
 #include <cctype>
 #include <cstddef>

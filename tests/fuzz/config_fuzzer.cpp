@@ -3,9 +3,9 @@
 // never an exception or a crash. Every registered plugin takes part, so
 // plugins added later are covered without changes here.
 #include "config/config.hpp"
+#include "fuzz_check.hpp"
 #include "input/names.hpp"
 #include "plugin_api/registry.hpp"
-#include "fuzz_check.hpp"
 
 #include <cmath>
 #include <cstddef>

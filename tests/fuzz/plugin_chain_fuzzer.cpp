@@ -24,14 +24,14 @@
 //  - no control byte in a plugin's log records (the journal must not get
 //    any, whatever the bytes that passed).
 #include "capabilities/file_sinks.hpp"
-#include "engine/flow.hpp"
-#include "plugin_api/options.hpp"
-#include "io/pipe_fifo.hpp"
-#include "plugin_api/registry.hpp"
-#include "io/ring_fifo.hpp"
 #include "capabilities/shared_state.hpp"
+#include "engine/flow.hpp"
 #include "engine/timer_set.hpp"
 #include "fuzz_check.hpp"
+#include "io/pipe_fifo.hpp"
+#include "io/ring_fifo.hpp"
+#include "plugin_api/options.hpp"
+#include "plugin_api/registry.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 #include <nlohmann/json.hpp>

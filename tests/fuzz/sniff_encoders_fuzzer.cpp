@@ -6,8 +6,8 @@
 // escaped text is valid UTF-8 without a control character (C0, DEL or C1),
 // and the pieces text_piece_length cuts are never empty, never longer than
 // asked, and add up to the whole.
-#include "log/log_text.hpp"
 #include "fuzz_check.hpp"
+#include "log/log_text.hpp"
 #include "support/logged_bytes.hpp"
 
 #include <cstddef>

@@ -78,12 +78,5 @@ TEST(FindCallArgument, PrefersArgvThenEnvironment) {
   EXPECT_FALSE(find_call_argument(1, argv, nullptr));
 }
 
-TEST(EscapeForLog, LeavesNoControlByte) {
-  EXPECT_EQ(escape_for_log("plain text"), "plain text");
-  EXPECT_EQ(escape_for_log("a\nb\x1b[31m\\"), "a\\x0ab\\x1b[31m\\x5c");
-  EXPECT_EQ(escape_for_log(std::string("\xff\x00", 2)), "\\xff\\x00");
-  EXPECT_EQ(escape_for_log("abcdef", 3), "abc...");
-}
-
 }  // namespace
 }  // namespace qrexec_proxy

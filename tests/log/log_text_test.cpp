@@ -185,5 +185,13 @@ TEST(LogText, EncodingNamesAsPythonSpellsThem) {
   EXPECT_EQ(text_encoding_from_name(""), std::nullopt);
 }
 
+TEST(EscapeForLog, LeavesNoControlByte) {
+  EXPECT_EQ(escape_for_log("plain text"), "plain text");
+  EXPECT_EQ(escape_for_log("a\nb\x1b[31m\\"), "a\\x0ab\\x1b[31m\\x5c");
+  EXPECT_EQ(escape_for_log(std::string("\xff\x00", 2)), "\\xff\\x00");
+  EXPECT_EQ(escape_for_log("abcdef", 3), "abc...");
+}
+
 }  // namespace
+
 }  // namespace qrexec_proxy

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "capabilities/file_sinks.hpp"
-#include "plugin_api/plugin.hpp"
 #include "capabilities/shared_state.hpp"
+#include "plugin_api/plugin.hpp"
 
 #include <filesystem>
 #include <optional>

@@ -30,9 +30,10 @@ int main(int argc, char** argv) {
   const std::string temporary = std::string(argv[1]) + ".new";
   std::ofstream out(temporary, std::ios::trunc);
   const scmp_version* version = ::seccomp_version();
-  out << "// Generated at build time by qrexec-proxy-filter-compiler (src/sandbox/allow_list/filter_compiler.cpp)\n"
-      << "// from src/sandbox/allow_list/syscall_allow_list.cpp with libseccomp " << version->major << '.'
-      << version->minor << '.' << version->micro << ". Do not edit.\n"
+  out << "// Generated at build time by qrexec-proxy-filter-compiler "
+         "(src/sandbox/allow_list/filter_compiler.cpp)\n"
+      << "// from src/sandbox/allow_list/syscall_allow_list.cpp with libseccomp " << version->major
+      << '.' << version->minor << '.' << version->micro << ". Do not edit.\n"
       << "inline constexpr sock_filter kAllowListProgram[] = {\n";
   char line[64];
   for (const sock_filter& instruction : compiled.program) {
