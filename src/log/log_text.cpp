@@ -14,9 +14,11 @@ void append_byte_escape(std::string& out, std::uint8_t byte) {
   out.push_back(kHexDigits[byte & 0xf]);
 }
 
+// \uNNNN, or \UNNNNNNNN beyond U+FFFF (the tag block).
 void append_code_point_escape(std::string& out, std::uint32_t code_point) {
-  out += "\\u";
-  for (int shift = 12; shift >= 0; shift -= 4)
+  const bool wide = code_point > 0xffff;
+  out += wide ? "\\U" : "\\u";
+  for (int shift = wide ? 28 : 12; shift >= 0; shift -= 4)
     out.push_back(kHexDigits[(code_point >> shift) & 0xf]);
 }
 
@@ -57,12 +59,58 @@ void append_ascii(std::string& out, std::uint8_t byte) {
   }
 }
 
-// Characters that are well-formed but would let text act on its reader:
-// C1 controls (0x9b is a terminal's CSI), line breaks a viewer honours, and
-// bidirectional controls that reorder what is shown.
+// Characters that are well-formed but would let text act on its reader or
+// hide from it: controls (C0 are ASCII and escaped before this; C1 include
+// 0x9b, a terminal's CSI), format characters (Unicode category Cf:
+// bidirectional controls that reorder what is shown, zero-width characters
+// that split a word invisibly, the soft hyphen, the tag block), spaces other
+// than U+0020 (Zs: no-break and ideographic spaces that look like a space
+// but are not one) and the line and paragraph separators (Zl, Zp) a viewer
+// honours. Inclusive ranges, sorted, from Unicode 15.1's categories Cc, Cf,
+// Zs (but U+0020), Zl and Zp.
+struct CodePointRange {
+  std::uint32_t first;
+  std::uint32_t last;
+};
+constexpr CodePointRange kUnsafeCodePoints[] = {
+    {0x0080, 0x00a0},    // C1 controls (Cc), no-break space (Zs)
+    {0x00ad, 0x00ad},    // soft hyphen
+    {0x0600, 0x0605},    // Arabic number signs
+    {0x061c, 0x061c},    // Arabic letter mark
+    {0x06dd, 0x06dd},    // Arabic end of ayah
+    {0x070f, 0x070f},    // Syriac abbreviation mark
+    {0x0890, 0x0891},    // Arabic pound and piastre marks above
+    {0x08e2, 0x08e2},    // Arabic disputed end of ayah
+    {0x1680, 0x1680},    // Ogham space mark
+    {0x180e, 0x180e},    // Mongolian vowel separator
+    {0x2000, 0x200f},    // spaces, zero-width space and joiners, LRM, RLM
+    {0x2028, 0x202f},    // line and paragraph separators, embeddings, narrow no-break space
+    {0x205f, 0x2064},    // medium mathematical space, word joiner, invisible operators
+    {0x2066, 0x206f},    // isolates, deprecated format characters
+    {0x3000, 0x3000},    // ideographic space
+    {0xfeff, 0xfeff},    // zero-width no-break space (byte order mark)
+    {0xfff9, 0xfffb},    // interlinear annotation characters
+    {0x110bd, 0x110bd},  // Kaithi number sign
+    {0x110cd, 0x110cd},  // Kaithi number sign above
+    {0x13430, 0x1343f},  // Egyptian hieroglyph format controls
+    {0x1bca0, 0x1bca3},  // shorthand format controls
+    {0x1d173, 0x1d17a},  // musical symbol format controls
+    {0xe0001, 0xe0001},  // language tag
+    {0xe0020, 0xe007f},  // tag characters
+};
+
 bool unsafe_code_point(std::uint32_t c) {
-  return (c >= 0x80 && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f ||
-         (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  if (c < 0x80) return false;
+  std::size_t low = 0;
+  std::size_t high = std::size(kUnsafeCodePoints);
+  while (low < high) {
+    const std::size_t middle = (low + high) / 2;
+    if (c > kUnsafeCodePoints[middle].last)
+      low = middle + 1;
+    else
+      high = middle;
+  }
+  return low < std::size(kUnsafeCodePoints) && c >= kUnsafeCodePoints[low].first;
 }
 
 bool continuation(std::uint8_t byte) {

@@ -25,10 +25,14 @@ std::string_view to_string(TextEncoding encoding);
 // themselves; everything else is escaped:
 //   \\  a backslash           \n \r \t  those control characters
 //   \xNN  a byte that is no printable character in `encoding` (other
-//         control characters, DEL, invalid or cut-off UTF-8)
-//   \uNNNN  a well-formed character that is unsafe to show: C1 controls,
-//         line and paragraph separators, bidirectional controls
-// The result is valid UTF-8 without control characters.
+//         control characters, DEL, invalid or cut-off UTF-8; in Latin-1
+//         also the C1 controls, the no-break space and the soft hyphen)
+//   \uNNNN, \UNNNNNNNN  a well-formed character that is unsafe to show:
+//         C1 controls, format characters (bidirectional controls,
+//         zero-width characters, the soft hyphen, tags), spaces other than
+//         U+0020, line and paragraph separators
+// The result is valid UTF-8 without control, format or invisible space
+// characters.
 void append_escaped_text(std::string& out, std::span<const std::byte> untrusted,
                          TextEncoding encoding);
 

@@ -50,7 +50,13 @@ bool safe_utf8(const std::string& text) {
     static constexpr std::uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
     if (code < smallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
       return false;
-    if (code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0x9f)) return false;
+    if (code < 0x20 || code == 0x7f || (code >= 0x80 && code <= 0xa0)) return false;
+    // Invisible characters: soft hyphen, zero-width and bidirectional
+    // format characters, the byte order mark, tags.
+    if (code == 0xad || (code >= 0x200b && code <= 0x200f) || (code >= 0x202a && code <= 0x202e) ||
+        (code >= 0x2060 && code <= 0x206f) || code == 0xfeff ||
+        (code >= 0xe0000 && code <= 0xe007f))
+      return false;
     i += length;
   }
   return true;

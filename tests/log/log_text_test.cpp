@@ -45,9 +45,15 @@ std::string escaped(std::string_view text, TextEncoding encoding = TextEncoding:
     if (code_point < shortest || code_point > 0x10ffff ||
         (code_point >= 0xd800 && code_point <= 0xdfff))
       return ::testing::AssertionFailure() << "invalid UTF-8 at " << i;
-    if (code_point <= 0x9f || code_point == 0x061c || code_point == 0x200e ||
-        code_point == 0x200f || (code_point >= 0x2028 && code_point <= 0x202e) ||
-        (code_point >= 0x2066 && code_point <= 0x2069))
+    // C1 controls; invisible or look-alike spaces; zero-width and
+    // bidirectional format characters; separators; the byte order mark; tags.
+    const bool unsafe = code_point <= 0xa0 || code_point == 0xad || code_point == 0x061c ||
+                        code_point == 0x1680 || code_point == 0x180e ||
+                        (code_point >= 0x2000 && code_point <= 0x200f) ||
+                        (code_point >= 0x2028 && code_point <= 0x202f) ||
+                        (code_point >= 0x205f && code_point <= 0x206f) || code_point == 0x3000 ||
+                        code_point == 0xfeff || (code_point >= 0xe0000 && code_point <= 0xe007f);
+    if (unsafe)
       return ::testing::AssertionFailure() << "unsafe character U+" << std::hex << code_point;
     i += length;
   }
@@ -74,6 +80,28 @@ TEST(LogText, ControlBytesAndTerminalEscapesAreEscaped) {
             "a\\u202eb\\u2028c\\u2066");
 }
 
+TEST(LogText, InvisibleAndFormatCharactersAreEscaped) {
+  // Zero-width space, byte order mark, word joiner, soft hyphen, no-break
+  // space, narrow no-break space, ideographic space: each could hide text or
+  // pass for something else.
+  EXPECT_EQ(escaped("a\xe2\x80\x8b"
+                    "b\xef\xbb\xbf"
+                    "c\xe2\x81\xa0"
+                    "d\xc2\xad"
+                    "e\xc2\xa0"
+                    "f\xe2\x80\xaf"
+                    "g\xe3\x80\x80"),
+            "a\\u200bb\\ufeffc\\u2060d\\u00ade\\u00a0f\\u202fg\\u3000");
+  // The tag block spells invisible ASCII: TAG LATIN CAPITAL LETTER A, CANCEL TAG.
+  EXPECT_EQ(escaped("x\xf3\xa0\x81\x81\xf3\xa0\x81\xbfy"), "x\\U000e0041\\U000e007fy");
+  // Latin-1 has the no-break space and the soft hyphen as single bytes.
+  EXPECT_EQ(escaped("\xa0\xad\xa1", TextEncoding::latin1), "\\xa0\\xad\xc2\xa1");
+  // Neighbours of the escaped ranges stay as they are: a plain space, an
+  // en dash, a Hebrew letter, an emoji.
+  EXPECT_EQ(escaped(" \xe2\x80\x93\xd7\x90\xf0\x9f\x98\x80"),
+            " \xe2\x80\x93\xd7\x90\xf0\x9f\x98\x80");
+}
+
 TEST(LogText, InvalidUtf8IsEscapedByteByByte) {
   EXPECT_EQ(escaped("\xc0\xaf"), "\\xc0\\xaf");                    // overlong '/'
   EXPECT_EQ(escaped("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");           // overlong
@@ -88,7 +116,7 @@ TEST(LogText, InvalidUtf8IsEscapedByteByByte) {
 
 TEST(LogText, AsciiAndLatin1) {
   EXPECT_EQ(escaped("caf\xc3\xa9", TextEncoding::ascii), "caf\\xc3\\xa9");
-  EXPECT_EQ(escaped("caf\xe9 \x9b\xa0", TextEncoding::latin1), "caf\xc3\xa9 \\x9b\xc2\xa0");
+  EXPECT_EQ(escaped("caf\xe9 \x9b\xa1", TextEncoding::latin1), "caf\xc3\xa9 \\x9b\xc2\xa1");
   EXPECT_EQ(escaped("\x1b\\", TextEncoding::latin1), "\\x1b\\\\");
 }
 
@@ -107,7 +135,10 @@ TEST(LogText, EveryRenderingIsSafeAndDecodesBackToTheSameBytes) {
                                            "\xed\xa0\x80",
                                            "\xc0",
                                            "\x80",
-                                           "\xf4\x8f\xbf\xbf"};
+                                           "\xf4\x8f\xbf\xbf",
+                                           "\xe2\x80\x8b",
+                                           "\xc2\xa0",
+                                           "\xf3\xa0\x81\x81"};
   for (int round = 0; round < 400; ++round) {
     std::string input;
     if (round % 2 == 0) {

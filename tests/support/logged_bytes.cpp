@@ -27,8 +27,13 @@ void put_utf8(std::string& out, std::uint32_t c) {
   } else if (c < 0x800) {
     out.push_back(static_cast<char>(0xc0 | (c >> 6)));
     out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-  } else {
+  } else if (c < 0x10000) {
     out.push_back(static_cast<char>(0xe0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3f)));
     out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
     out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
   }
@@ -89,11 +94,13 @@ std::optional<std::string> unescape_text(std::string_view text, std::string_view
         if (!byte) return std::nullopt;
         out.push_back(static_cast<char>(*byte));
         i += 4;
-      } else if (kind == 'u' && i + 6 <= text.size() && !latin1) {
-        const auto code_point = hex_number(text.substr(i + 2, 4));
-        if (!code_point) return std::nullopt;
+      } else if ((kind == 'u' || kind == 'U') && !latin1) {
+        const std::size_t digits = kind == 'u' ? 4 : 8;
+        if (i + 2 + digits > text.size()) return std::nullopt;
+        const auto code_point = hex_number(text.substr(i + 2, digits));
+        if (!code_point || *code_point > 0x10ffff) return std::nullopt;
         put_utf8(out, *code_point);
-        i += 6;
+        i += 2 + digits;
       } else {
         return std::nullopt;
       }
