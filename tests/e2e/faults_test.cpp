@@ -141,6 +141,23 @@ TEST_F(Faults, CallerClosingMidStreamEndsTheCallAndItsDestination) {
   EXPECT_EQ(field(summary(), "OUTCOME"), "source-gone");
 }
 
+TEST_F(Faults, ACallerOnOneSocketClosingWithBytesUnreadEndsTheCallCleanly) {
+  // stdin and stdout are one socket. The reply direction is done (its limit
+  // reached) while the caller has left its bytes unread; then the caller
+  // closes. The kernel marks the proxy's end of the socket with an error
+  // (ECONNRESET), which the proxy meets while it waits for more input.
+  emulation.write_config(R"({"short-reply": {"plugins": ["byte_limit"],
+                             "config": {"byte_limit": {"dst2src_limit": 1000}}}})");
+  AgentCall::Options options;
+  options.one_socket = true;
+  AgentCall call(emulation, "short-reply+dst+qrexec-mirror", options);
+  ASSERT_TRUE(call.write(std::string(4096, 'x')));
+  ASSERT_TRUE(eventually([&] { return call.unread_output() >= 1000; }, 60s));
+  call.close_all();
+  EXPECT_EQ(call.wait(15s), 0) << "128 + 31 would be SIGSYS: a system call the filter refused";
+  EXPECT_EQ(field(summary(), "OUTCOME"), "completed");
+}
+
 TEST_F(Faults, CallerVanishingWhileTheDestinationIsSilentEndsTheCall) {
   // The destination neither reads nor writes; one of them ignores SIGTERM.
   for (const char* service : {"test.Sleep+60", "test.Stubborn+60"}) {

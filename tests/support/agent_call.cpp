@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,8 +40,9 @@ AgentCall::AgentCall(const Emulation& emulation, const std::string& argument, Op
   if (options.pass_argv && !argument.empty()) argv.push_back(argument);
   sigset_t none;
   sigemptyset(&none);
-  const AgentSpawn spawned = spawn_as_agent(
-      argv, emulation.agent_environment(argument, options.environment), none, options.inherited);
+  const AgentSpawn spawned =
+      spawn_as_agent(argv, emulation.agent_environment(argument, options.environment), none,
+                     options.inherited, options.one_socket);
   if (spawned.pid < 0) throw std::runtime_error("cannot start the service: " + spawned.error);
   pid_ = spawned.pid;
   input_ = spawned.input;
@@ -73,6 +75,12 @@ bool AgentCall::write(std::string_view bytes, std::chrono::milliseconds timeout)
     ::poll(&ready, 1, remaining_ms(deadline));
   }
   return true;
+}
+
+std::size_t AgentCall::unread_output() const {
+  int queued = 0;
+  if (output_ < 0 || ::ioctl(output_, FIONREAD, &queued) != 0 || queued < 0) return 0;
+  return static_cast<std::size_t>(queued);
 }
 
 void AgentCall::end_input() {

@@ -29,7 +29,8 @@ class AgentCall {
     // Descriptors the service inherits: {ours, its number}. qrexec-agent
     // passes none, but a service must not rely on that.
     std::vector<std::pair<int, int>> inherited;
-    bool pass_argv = true;  // the argument in argv[1], as qrexec does
+    bool pass_argv = true;    // the argument in argv[1], as qrexec does
+    bool one_socket = false;  // stdin and stdout are one socket
   };
 
   AgentCall(const Emulation& emulation, const std::string& argument, Options options);
@@ -56,6 +57,8 @@ class AgentCall {
                    std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // All of the service's stdout, up to end of stream.
   std::string read_output(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // Bytes the service has sent to its stdout that we have not read yet.
+  std::size_t unread_output() const;
   // All of the service's stderr, up to end of stream (it should be none).
   std::string read_error(std::chrono::milliseconds timeout = std::chrono::seconds(60));
 

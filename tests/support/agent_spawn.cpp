@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@ namespace qrexec_proxy::test {
 
 AgentSpawn spawn_as_agent(const std::vector<std::string>& argv,
                           const std::vector<std::string>& environment, const sigset_t& signal_mask,
-                          const std::vector<std::pair<int, int>>& inherited) {
+                          const std::vector<std::pair<int, int>>& inherited, bool one_socket) {
   AgentSpawn result;
   int pairs[3][2];
   for (int made = 0; made < 3; ++made) {
@@ -24,7 +25,8 @@ AgentSpawn spawn_as_agent(const std::vector<std::string>& argv,
 
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
-  for (int fd = 0; fd < 3; ++fd) ::posix_spawn_file_actions_adddup2(&actions, pairs[fd][1], fd);
+  for (int fd = 0; fd < 3; ++fd)
+    ::posix_spawn_file_actions_adddup2(&actions, pairs[one_socket && fd == 1 ? 0 : fd][1], fd);
   for (const auto& [ours, theirs] : inherited)
     ::posix_spawn_file_actions_adddup2(&actions, ours, theirs);
   posix_spawnattr_t attributes;
@@ -53,7 +55,12 @@ AgentSpawn spawn_as_agent(const std::vector<std::string>& argv,
     return result;
   }
   result.input = pairs[0][0];
-  result.output = pairs[1][0];
+  if (one_socket) {
+    ::close(pairs[1][0]);
+    result.output = ::fcntl(pairs[0][0], F_DUPFD_CLOEXEC, 0);
+  } else {
+    result.output = pairs[1][0];
+  }
   result.errors = pairs[2][0];
   return result;
 }

@@ -22,8 +22,12 @@ struct AgentSpawn {
 };
 
 // `inherited`: further descriptors the service gets, {ours, its number}.
+// `one_socket`: the service's stdin and stdout are one socket (as some
+// agents and socket-activated services have it); our `input` and `output`
+// are then two descriptors of our one end.
 AgentSpawn spawn_as_agent(const std::vector<std::string>& argv,
                           const std::vector<std::string>& environment, const sigset_t& signal_mask,
-                          const std::vector<std::pair<int, int>>& inherited = {});
+                          const std::vector<std::pair<int, int>>& inherited = {},
+                          bool one_socket = false);
 
 }  // namespace qrexec_proxy::test

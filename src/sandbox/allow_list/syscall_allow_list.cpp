@@ -66,8 +66,11 @@ std::vector<Group> allowed_groups() {
        {{"epoll_wait"}, {"epoll_pwait"}, {"epoll_pwait2"}, {"poll"}, {"ppoll"}}},
 
       {"Descriptors already open: ending a direction (shutdown, or dup2 of /dev/null over a "
-       "non-socket stdout), restoring the caller's flags, closing, their metadata, and the "
-       "bytes waiting in a socket (FIONREAD, to tell a full pipe from an empty sender).",
+       "non-socket stdout), restoring the caller's flags, closing, their metadata, the "
+       "bytes waiting in a socket (FIONREAD, to tell a full pipe from an empty sender), and "
+       "the error the kernel left on the caller's socket when it went away (SO_ERROR, read "
+       "when poll() reports POLLERR: a caller that closes with bytes unread leaves "
+       "ECONNRESET there).",
        {{"close"},
         {"shutdown"},
         {"fcntl"},
@@ -75,7 +78,8 @@ std::vector<Group> allowed_groups() {
         {"dup3"},
         {"fstat"},
         {"newfstatat"},
-        {"ioctl", {int_arg_is(1, FIONREAD)}}}},
+        {"ioctl", {int_arg_is(1, FIONREAD)}},
+        {"getsockopt", {int_arg_is(1, SOL_SOCKET), int_arg_is(2, SO_ERROR)}}}},
 
       {"Time: timers and durations (normally the vDSO; the calls are the fallback), and "
        "short sleeps.",
