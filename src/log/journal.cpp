@@ -52,7 +52,14 @@ void append_journal_field(std::string& record, std::string_view name, std::strin
   record.push_back('\n');
 }
 
-Journal::Journal() = default;
+// The socket is made now, before the service installs its system call
+// filter: afterwards no new socket may be made (a process that could make
+// one could send records under any identifier).
+Journal::Journal() : socket_(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) {
+  // Best effort: only root may raise it past the system's limit.
+  if (socket_ >= 0)
+    (void)::setsockopt(socket_, SOL_SOCKET, SO_SNDBUF, &kSendBufferSize, sizeof kSendBufferSize);
+}
 
 Journal::~Journal() {
   if (socket_ >= 0) ::close(socket_);
@@ -86,12 +93,7 @@ void Journal::send(Priority priority, std::string_view event, std::string_view m
 }
 
 void Journal::deliver() {
-  if (socket_ < 0) {
-    socket_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (socket_ < 0) return;
-    // Best effort: only root may raise it past the system's limit.
-    (void)::setsockopt(socket_, SOL_SOCKET, SO_SNDBUF, &kSendBufferSize, sizeof kSendBufferSize);
-  }
+  if (socket_ < 0) return;
   const sockaddr_un address = journal_address();
   while (true) {
     // Blocking: when journald falls behind, the call waits for it rather

@@ -62,7 +62,7 @@ class Journal {
   std::string call_fields_;
   // Reused storage for one record, so logging does not allocate once warm.
   std::string record_;
-  int socket_ = -1;  // opened on the first record
+  int socket_ = -1;  // made by the constructor, never later
 };
 
 }  // namespace qrexec_proxy

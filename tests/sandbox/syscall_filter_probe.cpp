@@ -62,6 +62,8 @@ int engine_work(const Children& children) {
   int in[2], out[2];
   if (::pipe2(in, O_CLOEXEC | O_NONBLOCK) != 0 || ::pipe2(out, O_CLOEXEC | O_NONBLOCK) != 0)
     return fail("pipe2");
+  int caller[2];  // a caller's socket, as stdin and stdout are
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, caller) != 0) return fail("socketpair");
   const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
   epoll_event event{};
   event.events = EPOLLIN;
@@ -74,6 +76,18 @@ int engine_work(const Children& children) {
     return 1;
   }
 
+  // What the engine still does to descriptors: flags (non-blocking, and
+  // restored at the end), seals of a journal record's memfd, and the error
+  // a caller's socket holds once it has gone.
+  const int flags = ::fcntl(in[0], F_GETFL);
+  if (flags < 0 || ::fcntl(in[0], F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+      ::fcntl(in[0], F_SETFL, flags) != 0)
+    return fail("fcntl(F_GETFL/F_SETFL)");
+  int socket_error = -1;
+  socklen_t length = sizeof socket_error;
+  if (::getsockopt(caller[0], SOL_SOCKET, SO_ERROR, &socket_error, &length) != 0 ||
+      socket_error != 0)
+    return fail("getsockopt(SO_ERROR)");
   if (::write(in[1], "bytes", 5) != 5) return fail("write");
   epoll_event ready[2];
   if (::epoll_wait(epoll, ready, 2, 1000) != 1) return fail("epoll_wait");
@@ -105,7 +119,7 @@ int engine_work(const Children& children) {
     if (::waitpid(child, &status, 0) != child) return fail("waitpid");
   }
   ::close(epoll);
-  for (const int fd : {in[0], in[1], out[0], out[1]}) ::close(fd);
+  for (const int fd : {in[0], in[1], out[0], out[1], caller[0], caller[1]}) ::close(fd);
   return 0;
 }
 
@@ -144,6 +158,21 @@ int main(int argc, char** argv) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fail("socket");
     ::close(fd);
+  } else if (call == "socket-unix-datagram") {
+    // A new datagram socket could send records to the journal under any
+    // identifier: the journal's own socket is made before the filter.
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fail("socket");
+    ::close(fd);
+  } else if (call == "fcntl-setown") {
+    // The kernel would signal another process for us on I/O.
+    if (::fcntl(0, F_SETOWN, ::getppid()) != 0) return fail("fcntl(F_SETOWN)");
+  } else if (call == "fcntl-setsig") {
+    if (::fcntl(0, F_SETSIG, SIGUSR1) != 0) return fail("fcntl(F_SETSIG)");
+  } else if (call == "fcntl-async") {
+    const int flags = ::fcntl(0, F_GETFL);
+    if (flags < 0 || ::fcntl(0, F_SETFL, flags | O_ASYNC) != 0) return fail("fcntl(O_ASYNC)");
+    ::fcntl(0, F_SETFL, flags);
   } else if (call == "kill-other") {
     // Only the call's children may be signalled: not our parent, say.
     if (::kill(::getppid(), 0) != 0) return fail("kill");

@@ -43,6 +43,14 @@ TEST(SyscallFilter, AForbiddenCallKillsTheProcessInsteadOfRunning) {
   expect_killed_by_the_filter_only({"socket-inet", "exec", "executable-memory"});
 }
 
+TEST(SyscallFilter, NoNewSocketAndNoSignalsFromTheKernelOnOurBehalf) {
+  // A new datagram socket could forge journal records under another
+  // identifier; F_SETOWN, F_SETSIG and O_ASYNC would have the kernel signal
+  // another process whenever a descriptor becomes ready.
+  expect_killed_by_the_filter_only(
+      {"socket-unix-datagram", "fcntl-setown", "fcntl-setsig", "fcntl-async"});
+}
+
 TEST(SyscallFilter, OnlyTheCallsChildrenMayBeSignalledOrWaitedFor) {
   // The probe has three children; "engine" signals and waits for each.
   std::vector<std::string> calls = {"kill-other", "kill-other-group", "waitid-other", "waitid-any",

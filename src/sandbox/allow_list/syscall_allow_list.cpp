@@ -24,6 +24,7 @@
 #include <cstring>
 #include <set>
 
+#include <fcntl.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -73,7 +74,12 @@ std::vector<Group> allowed_groups() {
        "ECONNRESET there).",
        {{"close"},
         {"shutdown"},
-        {"fcntl"},
+        // Only the commands the engine uses: no F_SETOWN, F_SETSIG or O_ASYNC, which
+        // would have the kernel signal another process on our behalf.
+        {"fcntl", {int_arg_is(1, F_GETFL)}},
+        {"fcntl", {int_arg_is(1, F_SETFL), lacks_bits(2, O_ASYNC)}},
+        {"fcntl", {int_arg_is(1, F_GETFD)}},
+        {"fcntl", {int_arg_is(1, F_ADD_SEALS)}},
         {"dup2"},
         {"dup3"},
         {"fstat"},
@@ -93,15 +99,11 @@ std::vector<Group> allowed_groups() {
         {"mremap"},
         {"madvise"}}},
 
-      {"The journal (journal.cpp): records are datagrams sent to the journal socket (made "
-       "before the filter, or again if that failed, with a larger send buffer); records too "
-       "large for one datagram go in a sealed memfd passed with SCM_RIGHTS.",
-       {{"sendto"},
-        {"sendmsg"},
-        {"socket", {int_arg_is(0, AF_UNIX)}},
-        {"setsockopt", {int_arg_is(1, SOL_SOCKET), int_arg_is(2, SO_SNDBUF)}},
-        {"memfd_create"},
-        {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
+      {"The journal (log/journal.cpp): records are datagrams sent on the socket the journal "
+       "made before the filter (no new socket: one could forge records under another "
+       "identifier); records too large for one datagram go in a sealed memfd passed with "
+       "SCM_RIGHTS.",
+       {{"sendto"}, {"sendmsg"}, {"memfd_create"}, {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
 
       {"Signals and the end of the process: the signal mask, abort() on a broken invariant "
        "(signals this process only: syscall_pid_checks.hpp), exit.",
