@@ -7,7 +7,7 @@
 namespace qrexec_proxy::admin {
 
 Settings AdminContext::settings() const {
-  Settings settings = Settings::from_environment();
+  Settings settings = Settings::with_overrides();
   if (!config_dirs.empty()) {
     settings.config_dirs.clear();
     // Absolute, so every file the CLI names can be found from anywhere.

@@ -35,7 +35,7 @@ Settings Settings::defaults() {
   return settings;
 }
 
-Settings Settings::from_environment() {
+Settings Settings::with_overrides() {
   Settings settings = defaults();
   if (const char* dir = non_empty_env("QREXEC_PROXY_CONFIG_DIR")) settings.config_dirs = {dir};
   if (const char* client = non_empty_env("QREXEC_PROXY_CLIENT")) settings.client = client;
@@ -43,6 +43,10 @@ Settings Settings::from_environment() {
   if (const char* plugins = non_empty_env("QREXEC_PROXY_PLUGIN_DIR"))
     settings.plugin_dirs = {plugins};
   return settings;
+}
+
+Settings Settings::for_service() {
+  return build_config::test_overrides ? with_overrides() : defaults();
 }
 
 }  // namespace qrexec_proxy

@@ -1,7 +1,8 @@
 // Where the proxy finds its config, its destination client and its state.
-// Built-in defaults are the production paths (DESIGN.md section 3); the
-// QREXEC_PROXY_* environment variables override them for tests and local
-// runs only: qrexec-agent never passes them to a service.
+// Built-in defaults are the production paths. The QREXEC_PROXY_* environment
+// variables override them for the admin CLI, and for the service only in a
+// test build (build_config::test_overrides): qrexec-agent starts a service
+// through a login shell, so the proxy qube user's profile could set them.
 #pragma once
 
 #include <filesystem>
@@ -22,7 +23,9 @@ struct Settings {
   // defaults() with QREXEC_PROXY_CONFIG_DIR, QREXEC_PROXY_CLIENT,
   // QREXEC_PROXY_STATE_DIR and QREXEC_PROXY_PLUGIN_DIR (one directory
   // replacing both plugin locations) applied when set and non-empty.
-  static Settings from_environment();
+  static Settings with_overrides();
+  // What the service uses: defaults(), or with_overrides() in a test build.
+  static Settings for_service();
 };
 
 }  // namespace qrexec_proxy

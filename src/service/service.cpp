@@ -89,7 +89,7 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
   const CallInfo info{request.chain, source, request.target, request.destination_call()};
   journal.set_call(info);
 
-  const Settings settings = Settings::from_environment();
+  const Settings settings = Settings::for_service();
   PluginRegistry::builtin().set_external_directories(settings.plugin_dirs);
   const Config config =
       load_config_for_call(settings.config_dirs, PluginRegistry::builtin(), request.chain,
