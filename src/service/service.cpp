@@ -7,6 +7,7 @@
 #include "input/names.hpp"
 #include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
+#include "sandbox/child_environment.hpp"
 #include "sandbox/process_setup.hpp"
 #include "sandbox/syscall_filter.hpp"
 
@@ -126,7 +127,7 @@ CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpo
   SharedState state(settings.state_dir);
   Call call(info, std::move(plugins), journal, state);
   const CallResult result =
-      call.run(source, destination_argv, destination_environment(), signal_fd, lock_down);
+      call.run(source, destination_argv, child_environment(), signal_fd, lock_down);
   log_summary(journal, info, result);
   return result;
 }

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -80,6 +82,44 @@ TEST_F(LeastPrivilege, TheRunningServiceIsFilteredAndItsDestinationIsNot) {
   EXPECT_EQ(call.read_output(60s), data);
   EXPECT_EQ(call.wait(60s), 0);
   EXPECT_EQ(call.read_error(), "");
+}
+
+TEST_F(LeastPrivilege, ChildrenGetAnAllowListedEnvironmentAndAFixedPath) {
+  // The client and an exec filter write down their environment. The
+  // service's own holds what qrexec-agent and a login shell may put there:
+  // the calling qube's request, and whatever the user's profile exports.
+  namespace fs = std::filesystem;
+  const fs::path client_seen = emulation.root() / "client-environment";
+  const fs::path filter_seen = emulation.root() / "filter-environment";
+  const fs::path client = emulation.root() / "client";
+  write_file(client, "#!/bin/sh\n/usr/bin/env >'" + client_seen.string() + "'\nexec '" +
+                         emulator_path().string() + "' \"$@\"\n");
+  fs::permissions(client, fs::perms::owner_all);
+  emulation.write_config(R"({"filtered": {"plugins": ["exec"], "config": {"exec": {"src2dst":
+      ["/bin/sh", "-c", "/usr/bin/env >')" +
+                         filter_seen.string() + R"('; exec cat"]}}}})");
+  ProcessOptions options;
+  options.input = "bytes\n";
+  options.environment = {
+      "QREXEC_PROXY_CLIENT=" + client.string(), "QREXEC_REQUESTED_TARGET_KEYWORD=@default",
+      "QREXEC_REQUESTED_TARGET_TYPE=keyword",   "PROFILE_SECRET=from ~/.profile",
+      "PATH=/home/user/bin:/usr/bin:/bin",      "LANG=C.UTF-8"};
+  const ProcessResult result =
+      emulation.run_service_as_agent("filtered+dst+qrexec-mirror", options);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "bytes\n");
+  for (const fs::path& seen : {client_seen, filter_seen}) {
+    SCOPED_TRACE(seen.filename().string());
+    const std::string environment = "\n" + read_file(seen);  // every line starts after a \n
+    EXPECT_NE(environment.find("\nPATH=/usr/local/bin:/usr/bin:/bin\n"), std::string::npos)
+        << environment;
+    EXPECT_NE(environment.find("LANG=C.UTF-8\n"), std::string::npos) << environment;
+    for (const char* hidden : {"QREXEC_REQUESTED_TARGET", "QREXEC_REMOTE_DOMAIN", "QREXEC_SERVICE_",
+                               "PROFILE_SECRET", "/home/user/bin"})
+      EXPECT_EQ(environment.find(hidden), std::string::npos) << hidden << " in\n" << environment;
+  }
+  // The filter's own description of the call is added by the exec plugin.
+  EXPECT_NE(read_file(filter_seen).find("QREXEC_PROXY_CALL_CHAIN=filtered\n"), std::string::npos);
 }
 
 }  // namespace
