@@ -37,9 +37,13 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
     for (const auto& file : config.files) files.push_back(file.string());
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& problem : config.problems) problems.push_back(problem_json(problem));
+    nlohmann::json dom0_chains = nlohmann::json::array();
+    for (const auto& [name, chain] : config.chains)
+      if (chain.allow_dom0) dom0_chains.push_back(name);
     context.out << json_text({{"valid", config.valid()},
                               {"files", files},
                               {"chains", config.chains.size()},
+                              {"allow_dom0", dom0_chains},
                               {"problems", problems}});
     return status;
   }
@@ -56,6 +60,12 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
   }
   context.out << "The config is valid: " << plural(config.chains.size(), "chain", "chains")
               << " in " << plural(config.files.size(), "file", "files") << ".\n";
+  std::string dom0_chains;
+  for (const auto& [name, chain] : config.chains)
+    if (chain.allow_dom0) dom0_chains += (dom0_chains.empty() ? "" : ", ") + name;
+  if (!dom0_chains.empty())
+    context.out << "Chains that let calls reach dom0 (\"allow_dom0\": true): " << dom0_chains
+                << ".\n";
   return status;
 }
 

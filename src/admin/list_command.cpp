@@ -25,6 +25,7 @@ nlohmann::json chain_json(const ChainConfig& chain) {
       {"file", chain.file.string()},
       {"replaces", chain.replaced ? nlohmann::json(chain.replaced->string()) : nlohmann::json()},
       {"description", chain.description},
+      {"allow_dom0", chain.allow_dom0},
   };
 }
 

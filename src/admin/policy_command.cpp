@@ -3,6 +3,7 @@
 #include "admin/config_report.hpp"
 #include "admin/policy_lines.hpp"
 #include "admin/table.hpp"
+#include "input/names.hpp"
 
 #include <climits>
 #include <ostream>
@@ -30,10 +31,22 @@ int policy_command(const AdminContext& context, const PolicyOptions& options) {
   // Lines for a chain this qube does not have would only lead to refused calls.
   const Config config = context.load();
   warn_if_invalid(context, config);
-  if (config.find(options.chain) == nullptr) {
+  const ChainConfig* chain = config.find(options.chain);
+  if (chain == nullptr) {
     context.error("no chain named \"" + options.chain + "\" in " + context.locations() +
                   " (see qrexec-proxy-admin list)");
     return admin_status::failure;
+  }
+  if (options.target == names::dom0) {
+    if (!chain->allow_dom0) {
+      context.error("chain \"" + options.chain +
+                    "\" does not allow dom0 as the destination: the service refuses such calls. "
+                    "Set \"allow_dom0\": true in the chain only if the source may use dom0's "
+                    "services through it.");
+      return admin_status::failure;
+    }
+    context.out << "# Through chain " << options.chain << " (\"allow_dom0\": true), "
+                << options.source << " reaches dom0 services.\n";
   }
   Table lines({});
   for (const auto& line : policy.lines)

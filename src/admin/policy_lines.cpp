@@ -55,6 +55,9 @@ PolicyLines make_policy_lines(const PolicyRequest& request) {
   if (!names::is_qube_name(request.target))
     return fail("invalid destination qube name " + quoted(request.target) +
                 ": [a-zA-Z][a-zA-Z0-9_-]*, at most 31 characters, not default or none");
+  if (names::is_reserved_qube_name(request.target))
+    return fail("the destination " + quoted(request.target) +
+                " is a name Qubes reserves (Domain-0, NAME-dm): no qube of that name takes calls");
   if (!names::is_qube_name(request.proxy))
     return fail("invalid proxy qube name " + quoted(request.proxy) +
                 ": [a-zA-Z][a-zA-Z0-9_-]*, at most 31 characters, not default or none");

@@ -27,6 +27,11 @@ int run_command(const AdminContext& context, const RunOptions& options) {
     context.error("invalid target name \"" + options.target + "\": give a qube name");
     return admin_status::usage;
   }
+  if (names::is_reserved_qube_name(options.target)) {
+    context.error("the target \"" + options.target +
+                  "\" is a name Qubes reserves (Domain-0, NAME-dm): the service refuses it");
+    return admin_status::usage;
+  }
   // Then the checks of a real call's argument: CHAIN+DST+SERVICE[+ARG].
   const CallRequestResult parsed =
       parse_call_argument(options.chain + "+" + options.target + "+" + options.service);
@@ -57,6 +62,12 @@ int run_command(const AdminContext& context, const RunOptions& options) {
   if (chain == nullptr) {
     context.error("no chain named \"" + request.chain + "\" in " + context.locations() +
                   ": the service refuses such calls (exit 126)");
+    return exit_status::refused;
+  }
+  if (request.target == names::dom0 && !chain->allow_dom0) {
+    context.error("chain \"" + request.chain +
+                  "\" does not allow dom0 as the destination (\"allow_dom0\": true): the service "
+                  "refuses such calls (exit 126)");
     return exit_status::refused;
   }
 

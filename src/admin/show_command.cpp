@@ -27,6 +27,7 @@ nlohmann::json chain_json(const ChainConfig& chain) {
       {"file", chain.file.string()},
       {"replaces", chain.replaced ? nlohmann::json(chain.replaced->string()) : nlohmann::json()},
       {"description", chain.description},
+      {"allow_dom0", chain.allow_dom0},
       {"plugins", plugins},
   };
 }
@@ -85,6 +86,8 @@ int show_command(const AdminContext& context, const ShowOptions& options) {
   about.add_row({"file:", chain->file.string()});
   if (chain->replaced) about.add_row({"replaces:", chain->replaced->string()});
   if (!chain->description.empty()) about.add_row({"description:", chain->description});
+  if (chain->allow_dom0)
+    about.add_row({"dom0:", "allowed as the destination (\"allow_dom0\": true)"});
   context.out << about.render(context.style) << '\n';
   if (chain->plugins.empty()) {
     context.out << "No plugins: bytes pass unchanged both ways.\n";

@@ -128,8 +128,9 @@ class ChainParser {
       return std::nullopt;
     }
     for (const auto& [key, value] : definition.items()) {
-      if (key != "plugins" && key != "config" && key != "description") {
-        problem("", "", "unknown key \"" + key + "\" (expected plugins, config, description)");
+      if (key != "plugins" && key != "config" && key != "description" && key != "allow_dom0") {
+        problem("", "",
+                "unknown key \"" + key + "\" (expected plugins, config, description, allow_dom0)");
         return std::nullopt;
       }
     }
@@ -142,6 +143,13 @@ class ChainParser {
         return std::nullopt;
       }
       chain.description = it->get<std::string>();
+    }
+    if (const auto it = definition.find("allow_dom0"); it != definition.end()) {
+      if (!it->is_boolean()) {
+        problem("", "", "allow_dom0 must be true or false");
+        return std::nullopt;
+      }
+      chain.allow_dom0 = it->get<bool>();
     }
     const auto plugins = definition.find("plugins");
     if (plugins == definition.end() || !plugins->is_array()) {

@@ -31,6 +31,8 @@ struct ChainConfig {
   std::filesystem::path file;                     // the file that defines it
   std::vector<PluginConfig> plugins;              // in order, without "default" endpoints
   std::optional<std::filesystem::path> replaced;  // the template file it replaces
+  // "allow_dom0": true. Without it, a call through the chain to dom0 is refused.
+  bool allow_dom0 = false;
 };
 
 // One thing wrong with the config, with as much place as is known.

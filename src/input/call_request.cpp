@@ -43,6 +43,10 @@ CallRequestResult parse_call_argument(std::string_view untrusted_argument) {
     result.error = "invalid destination qube name";
     return result;
   }
+  if (names::is_reserved_qube_name(untrusted_target)) {
+    result.error = "the destination is a name Qubes reserves (Domain-0, NAME-dm)";
+    return result;
+  }
   if (!names::is_service_name(untrusted_service)) {
     result.error = "invalid destination service name";
     return result;

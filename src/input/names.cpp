@@ -35,6 +35,14 @@ bool is_qube_name(std::string_view name) {
   });
 }
 
+bool is_reserved_qube_name(std::string_view name) {
+  return name == "Domain-0" || name.ends_with("-dm");
+}
+
+bool is_destination_qube_name(std::string_view name) {
+  return is_qube_name(name) && !is_reserved_qube_name(name);
+}
+
 bool is_service_name(std::string_view name) {
   return is_plain_name(name, max_service_name);
 }

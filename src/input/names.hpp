@@ -21,6 +21,17 @@ bool is_argument_char(char c);
 // A qube name: [a-zA-Z][a-zA-Z0-9_-]*, at most 31 characters, not the
 // keywords "default" or "none".
 bool is_qube_name(std::string_view name);
+// The administration qube. A chain must allow it as a destination
+// explicitly (config "allow_dom0"): a proxy that calls dom0's services on
+// behalf of other qubes is a confused deputy waiting to happen.
+inline constexpr std::string_view dom0 = "dom0";
+// Names Qubes reserves that never name a destination a qube may call:
+// Xen's name of dom0 ("Domain-0") and device-model stub domains ("NAME-dm").
+bool is_reserved_qube_name(std::string_view name);
+// A qube a proxied call may go to: a qube name that Qubes does not reserve
+// (dom0 included; whether a chain allows it is the chain's to say).
+bool is_destination_qube_name(std::string_view name);
+
 // A service name: service-name characters, 1..255, not starting with '.' or
 // '-'.
 bool is_service_name(std::string_view name);

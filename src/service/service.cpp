@@ -104,6 +104,9 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
   }
   const ChainConfig* chain = config.find(request.chain);
   if (chain == nullptr) return refuse(journal, "no chain named \"" + request.chain + "\"");
+  if (request.target == names::dom0 && !chain->allow_dom0)
+    return refuse(journal, "chain \"" + request.chain +
+                               "\" does not allow dom0 as the destination (\"allow_dom0\": true)");
 
   const std::vector<std::string> destination_argv = {settings.client.string(), request.target,
                                                      request.destination_call()};

@@ -2,6 +2,8 @@
 // formats FILE:LINE:COLUMN: message and FILE: chain C, plugin P, option O: message.
 #include "admin_cli.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <gtest/gtest.h>
 
 namespace qrexec_proxy::test {
@@ -25,6 +27,19 @@ TEST_F(CheckCommand, ValidConfig) {
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.out, "The config is valid: 3 chains in 2 files.\n");
   EXPECT_EQ(result.err, "");
+}
+
+TEST_F(CheckCommand, NamesTheChainsThatLetCallsReachDom0) {
+  admin.write_config(R"({"a": {"plugins": ["pass"], "allow_dom0": true},
+                         "b": {"plugins": [], "allow_dom0": false}, "c": {"plugins": []},
+                         "d": {"plugins": [], "allow_dom0": true}})");
+  const ProcessResult result = admin.run({"check"});
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out,
+            "The config is valid: 4 chains in 1 file.\n"
+            "Chains that let calls reach dom0 (\"allow_dom0\": true): a, d.\n");
+  const auto json = nlohmann::json::parse(admin.run({"check", "--json"}).out);
+  EXPECT_EQ(json["allow_dom0"], nlohmann::json::array({"a", "d"}));
 }
 
 TEST_F(CheckCommand, NoConfigFilesIsValidButSaysSo) {

@@ -62,7 +62,8 @@ TEST(ListCommand, JsonHasEveryField) {
   const auto chains = admin.run_json({"list", "--json"});
   EXPECT_EQ(chains, nlohmann::json::parse(R"([{"name": "c", "plugins": ["pass", "pass"],
       "file": ")" + (admin.config_dir() / "config.json").string() +
-                                          R"(", "replaces": null, "description": "about c"}])"));
+                                          R"(", "replaces": null, "description": "about c",
+      "allow_dom0": false}])"));
 }
 
 TEST(ListCommand, SaysSoWhenThereAreNoChains) {

@@ -49,6 +49,29 @@ TEST_F(PolicyCommand, PrintsTheTwoLinesAligned) {
             "qrexec-mirror  *                           proxy  dst    allow\n");
 }
 
+TEST_F(PolicyCommand, Dom0OnlyThroughAChainThatAllowsItAndSaidSo) {
+  admin.write_config(R"({"pass": {"plugins": ["pass"]},
+                         "admin": {"plugins": ["pass"], "allow_dom0": true}})");
+  ProcessResult result = policy({"pass", "--source", "src", "--target", "dom0", "--service",
+                                 "my.Service", "--proxy", "proxy"});
+  EXPECT_EQ(result.exit_status, 1);
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("does not allow dom0"), std::string::npos) << result.err;
+  result = policy({"admin", "--source", "src", "--target", "dom0", "--service", "my.Service",
+                   "--proxy", "proxy"});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "# Through chain admin (\"allow_dom0\": true), src reaches dom0 services.\n"
+            "qrexec-proxy  +admin+dom0+my.Service  src    proxy  allow\n"
+            "my.Service    *                       proxy  dom0   allow\n");
+  for (const char* reserved : {"Domain-0", "sys-net-dm"}) {
+    result = policy({"admin", "--source", "src", "--target", reserved, "--service", "my.Service",
+                     "--proxy", "proxy"});
+    EXPECT_EQ(result.exit_status, 2) << reserved;
+    EXPECT_NE(result.err.find("a name Qubes reserves"), std::string::npos) << result.err;
+  }
+}
+
 TEST_F(PolicyCommand, ServiceWithArgument) {
   const ProcessResult result = policy({"pass", "--source", "@tag:work", "--target", "vault",
                                        "--service", "my.Store+inbox", "--proxy", "fw"});

@@ -50,6 +50,17 @@ TEST(Config, ReadsTheOriginalFormat) {
   EXPECT_EQ(config.find("description"), nullptr);
 }
 
+TEST(Config, ADestinationOfDom0IsAllowedPerChainOnly) {
+  const Config config = parse(R"({"plain": {"plugins": []},
+      "admin": {"plugins": [], "allow_dom0": true}, "no": {"plugins": [], "allow_dom0": false}})");
+  ASSERT_TRUE(config.valid()) << config.problems.front().format();
+  EXPECT_FALSE(config.find("plain")->allow_dom0);
+  EXPECT_TRUE(config.find("admin")->allow_dom0);
+  EXPECT_FALSE(config.find("no")->allow_dom0);
+  EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": [], "allow_dom0": "yes"}})")),
+            "config.json: chain c: allow_dom0 must be true or false");
+}
+
 TEST(Config, IndexKeysWinOverNameKeys) {
   const Config config = parse(R"({"c": {"plugins": ["byte_limit", "byte_limit"],
       "config": {"byte_limit": {"src2dst_limit": 5}, "1": {"src2dst_limit": 7}}}})");
@@ -100,7 +111,8 @@ TEST(Config, ReportsSemanticErrorsWithChainPluginAndOption) {
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": ["pass"], "config": {"3": {}}}})")),
             "config.json: chain c: config key \"3\" indexes no plugin (the chain has 1)");
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugin": ["pass"]}})")),
-            "config.json: chain c: unknown key \"plugin\" (expected plugins, config, description)");
+            "config.json: chain c: unknown key \"plugin\" (expected plugins, config, description, "
+            "allow_dom0)");
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": "pass"}})")),
             "config.json: chain c: \"plugins\" must be a list of plugin names");
   EXPECT_NE(only_problem(parse(R"({"bad+name": {"plugins": []}})")).find("invalid chain name"),

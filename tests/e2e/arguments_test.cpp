@@ -37,6 +37,9 @@ const std::vector<std::string>& bad_arguments() {
       "pass+dst+qrexec-mirror+" + std::string(5000, 'a'),
       std::string(65000, 'x'),
       "nosuchchain+dst+qrexec-mirror",
+      // Names Qubes reserves: dom0's Xen name, a device model's stub domain.
+      "pass+Domain-0+qrexec-mirror",
+      "pass+sys-net-dm+qrexec-mirror",
   };
   return arguments;
 }
@@ -103,6 +106,25 @@ TEST_F(Arguments, AnInvalidConfigFailsEveryCallWith125) {
   ASSERT_GE(records.size(), 1u);
   EXPECT_NE(field(records[0], "MESSAGE").find("chain broken, plugin #0 nope: unknown plugin"),
             std::string::npos);
+}
+
+TEST_F(Arguments, Dom0IsADestinationOnlyForAChainThatAllowsIt) {
+  emulation.write_config(R"({"pass": {"plugins": ["pass"]},
+                             "admin": {"plugins": ["pass"], "allow_dom0": true}})");
+  emulation.add_qube("dom0");
+  emulation.add_service("dom0", "test.Dom0", "#!/bin/sh\necho dom0 answered\n");
+  ProcessResult result = emulation.call("qrexec-proxy+pass+dom0+test.Dom0");
+  EXPECT_EQ(result.exit_status, 126);
+  EXPECT_EQ(result.out, "");
+  ASSERT_TRUE(journal_running());
+  const auto refused = journal_records({"SOURCE=" + emulation.source(), "EVENT=refused"});
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(field(refused[0], "MESSAGE").find("does not allow dom0"), std::string::npos)
+      << field(refused[0], "MESSAGE");
+
+  result = emulation.call("qrexec-proxy+admin+dom0+test.Dom0");
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, "dom0 answered\n");
 }
 
 }  // namespace

@@ -50,6 +50,9 @@ bool reference_accepts(std::string_view argument) {
   for (const char c : target)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
   if (target == "default" || target == "none") return false;
+  // Reserved by Qubes: dom0's Xen name and device-model stub domains.
+  if (target == "Domain-0" || (target.size() >= 3 && target.substr(target.size() - 3) == "-dm"))
+    return false;
   if (service.empty() || service.size() > 255 || !all_of(service, service_char) ||
       service[0] == '.' || service[0] == '-')
     return false;

@@ -17,6 +17,13 @@ TEST(QubeName, RefusesWhatQubesRefuses) {
     EXPECT_FALSE(is_qube_name(name)) << name;
 }
 
+TEST(QubeName, DestinationsExcludeTheNamesQubesReserves) {
+  for (const char* name : {"dst", "dom0", "sys-net", "dm", "sys-dmz", "dm-crypt"})
+    EXPECT_TRUE(is_destination_qube_name(name)) << name;
+  for (const char* name : {"Domain-0", "sys-net-dm", "work-dm", "-dm", "default"})
+    EXPECT_FALSE(is_destination_qube_name(name)) << name;
+}
+
 TEST(ServiceName, AcceptsServiceNames) {
   for (const char* name : {"qubes.Filecopy", "my-service", "a_b.c", "x", "3.x"})
     EXPECT_TRUE(is_service_name(name)) << name;
