@@ -1,10 +1,12 @@
 #include "admin/call_log.hpp"
 
+#include "config/build_config.hpp"
 #include "engine/exit_status.hpp"
 #include "log/journal.hpp"
 
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -43,6 +45,19 @@ std::string match(std::string_view name, std::string_view value) {
   return std::string(name) + "=" + std::string(value);
 }
 
+// The programs whose records count: this one, and the service installed
+// beside it (as journald names them: symbolic links resolved).
+std::vector<std::filesystem::path> record_writers() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  std::vector<std::filesystem::path> writers = {self};
+  const auto service = std::filesystem::weakly_canonical(
+      self.parent_path() / build_config::service_from_admin, error);
+  if (!error) writers.push_back(service);
+  return writers;
+}
+
 }  // namespace
 
 std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQuery& query) {
@@ -61,9 +76,16 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
   // may hold. A call the service refused before its chain ran has a
   // "refused" record instead of a summary; audit records come before their
   // call's summary, from the same process.
+  // Any process may name itself qrexec-proxy (SYSLOG_IDENTIFIER is its own
+  // to set); only journald sets _EXE, from the writer's /proc entry. A
+  // record counts when the service or this program (`run`) wrote it.
   std::vector<std::string> matches = {
       match("SYSLOG_IDENTIFIER", kSyslogIdentifier), match("EVENT", journal_event::summary),
       match("EVENT", journal_event::refused), match("EVENT", journal_event::audit)};
+  const auto writers = record_writers();
+  if (writers.empty())
+    return std::string("cannot read /proc/self/exe: no record can be told from a forged one");
+  for (const auto& program : writers) matches.push_back(match("_EXE", program.string()));
   if (query.chain) matches.push_back(match("CHAIN", *query.chain));
   if (query.source) matches.push_back(match("SOURCE", *query.source));
   for (const auto& text : matches)

@@ -80,6 +80,7 @@ int run_command(const AdminContext& context, const RunOptions& options) {
   context.out.flush();
   const CallResult result =
       run_chain(*chain, info, SourceEndpoint{0, 1}, argv, settings, journal, signals.get());
+  journal.settle();
   if (result.outcome != CallOutcome::completed) {
     std::string text = "call " + std::string(to_string(result.outcome));
     if (!result.plugin.empty()) text += " by plugin " + result.plugin;

@@ -4,8 +4,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -23,6 +26,13 @@ sockaddr_un journal_address() {
   address.sun_family = AF_UNIX;
   std::memcpy(address.sun_path, kJournalSocket, sizeof kJournalSocket);
   return address;
+}
+
+void sleep_for(Clock::duration duration) {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+  timespec pause{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  while (::nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+  }
 }
 
 bool write_all(int fd, std::string_view bytes) {
@@ -90,6 +100,26 @@ void Journal::send(Priority priority, std::string_view event, std::string_view m
   for (const auto& field : fields) append_journal_field(record_, field.name, field.value);
   record_.append(call_fields_);
   deliver();
+  ++sent_;
+  previous_send_ = last_send_;
+  last_send_ = Clock::now();
+}
+
+void Journal::settle() {
+  if (socket_ < 0 || sent_ == 0) return;
+  // journald refreshes what it cached of a process once a second and uses
+  // it for five: a cache made for the record before the last is still good
+  // for the last when the two were sent less than three seconds apart.
+  constexpr auto kCacheSurelyValid = std::chrono::seconds(3);
+  constexpr auto kMostWait = std::chrono::milliseconds(250);
+  constexpr auto kPoll = std::chrono::microseconds(50);
+  constexpr auto kReadProc = std::chrono::milliseconds(1);
+  const auto deadline = Clock::now() + kMostWait;
+  int queued = 0;
+  // SIOCOUTQ: bytes of our datagrams that journald has not taken yet.
+  while (::ioctl(socket_, SIOCOUTQ, &queued) == 0 && queued > 0 && Clock::now() < deadline)
+    sleep_for(kPoll);
+  if (sent_ == 1 || last_send_ - previous_send_ >= kCacheSurelyValid) sleep_for(kReadProc);
 }
 
 void Journal::deliver() {

@@ -54,6 +54,18 @@ class Journal {
   void send(Priority priority, std::string_view event, std::string_view message,
             std::span<const LogField> fields = {});
 
+  // Called last, before the process exits: returns once journald has
+  // attributed every record sent to this process. journald adds the fields
+  // that prove who wrote a record (_EXE, _COMM...) from /proc when it takes
+  // the record, or from what it cached of this process a moment before:
+  // a record taken after its writer has exited has neither, and
+  // `qrexec-proxy-admin log` does not believe it. So this waits (at most a
+  // quarter of a second) until journald has taken every record, and, when
+  // its cache of this process may be stale (the last record came long
+  // after the one before, or is the only one), a millisecond more for it
+  // to read /proc while the process is still there.
+  void settle();
+
  private:
   void deliver();
   void deliver_in_memfd();
@@ -62,7 +74,10 @@ class Journal {
   std::string call_fields_;
   // Reused storage for one record, so logging does not allocate once warm.
   std::string record_;
-  int socket_ = -1;  // made by the constructor, never later
+  int socket_ = -1;       // made by the constructor, never later
+  std::size_t sent_ = 0;  // records sent
+  Clock::time_point previous_send_{};
+  Clock::time_point last_send_{};
 };
 
 }  // namespace qrexec_proxy

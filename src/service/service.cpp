@@ -138,15 +138,18 @@ CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpo
 int run_service(int argc, char** argv) {
   const UniqueFd signals = prepare_service_process();
   Journal journal;
+  int status = exit_status::internal_error;
   try {
-    return run_service_steps(argc, argv, journal, signals.get());
+    status = run_service_steps(argc, argv, journal, signals.get());
   } catch (const std::exception& error) {
     journal.send(Priority::error, journal_event::error,
                  std::string("internal error: ") + error.what());
   } catch (...) {
     journal.send(Priority::error, journal_event::error, "internal error");
   }
-  return exit_status::internal_error;
+  // The records must be the service's own for `qrexec-proxy-admin log`.
+  journal.settle();
+  return status;
 }
 
 }  // namespace qrexec_proxy

@@ -149,6 +149,55 @@ TEST_F(LogCommand, RefusedCallsAreListedToo) {
       << table.out;
 }
 
+TEST_F(LogCommand, RecordsForgedUnderTheServicesNameDoNotCount) {
+  // Any local process may call itself qrexec-proxy: logger writes a
+  // summary and a refusal for a source of its own, with every field the
+  // service writes, and one for a real call's source.
+  Emulation emulation;
+  emulation.use_installed_config();
+  ASSERT_EQ(emulation.call("qrexec-proxy+pass+dst+qrexec-mirror").exit_status, 0);
+  const std::string forged_source = "forged-" + random_suffix(8);
+  for (const std::string& source : {forged_source, emulation.source()}) {
+    const std::string fields =
+        "SYSLOG_IDENTIFIER=qrexec-proxy\nFORGED=yes\nEVENT=summary\nMESSAGE=call\n"
+        "SOURCE=" +
+        source +
+        "\nCHAIN=pass\nTARGET=dst\n"
+        "SERVICE=qrexec-mirror\nOUTCOME=completed\nEXIT_STATUS=0\n"
+        "SRC2DST_BYTES=1\nDST2SRC_BYTES=1\nDURATION_US=1\n";
+    ProcessOptions options;
+    options.input = fields;
+    ASSERT_EQ(run_process({"/usr/bin/logger", "--journald"}, options).exit_status, 0);
+    options.input =
+        "SYSLOG_IDENTIFIER=qrexec-proxy\nFORGED=yes\nEVENT=refused\nMESSAGE=call refused: x\n"
+        "SOURCE=" +
+        source + "\n";
+    ASSERT_EQ(run_process({"/usr/bin/logger", "--journald"}, options).exit_status, 0);
+  }
+  // The forged records are in the journal...
+  EXPECT_EQ(journal_records({"SOURCE=" + forged_source, "FORGED=yes"}, 2).size(), 2u);
+  EXPECT_EQ(journal_records({"SOURCE=" + emulation.source(), "FORGED=yes"}, 2).size(), 2u);
+  // ...but not in the call log: there, the real call is the only one.
+  const auto real = calls({"--source", emulation.source()}, 1);
+  ASSERT_EQ(real.size(), 1u) << real.dump();
+  EXPECT_EQ(real[0]["service"], "qrexec-mirror");
+  EXPECT_EQ(real[0]["src2dst_bytes"], 0);
+  EXPECT_EQ(admin.run_json({"log", "--json", "--source", forged_source}).size(), 0u);
+}
+
+TEST_F(LogCommand, RefusedCallsOfAServiceThatExitsAtOnceAreAttributed) {
+  // A refused call is over within a millisecond: its only record must still
+  // be attributed to the service, every time.
+  Emulation emulation;
+  emulation.use_installed_config();
+  constexpr std::size_t kCalls = 30;
+  for (std::size_t i = 0; i < kCalls; ++i)
+    ASSERT_EQ(emulation.call("qrexec-proxy+nosuchchain+dst+qrexec-mirror").exit_status, 126);
+  EXPECT_EQ(journal_records({"SOURCE=" + emulation.source(), "EVENT=refused"}, kCalls).size(),
+            kCalls);
+  EXPECT_EQ(calls({"--source", emulation.source()}, kCalls).size(), kCalls);
+}
+
 TEST_F(LogCommand, SaysSoWhenTheJournalCannotBeRead) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as another user";
   // nobody may read no journal file (they are root's or systemd-journal's).

@@ -25,6 +25,7 @@
 #include <set>
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -102,8 +103,13 @@ std::vector<Group> allowed_groups() {
       {"The journal (log/journal.cpp): records are datagrams sent on the socket the journal "
        "made before the filter (no new socket: one could forge records under another "
        "identifier); records too large for one datagram go in a sealed memfd passed with "
-       "SCM_RIGHTS.",
-       {{"sendto"}, {"sendmsg"}, {"memfd_create"}, {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
+       "SCM_RIGHTS. Before the process exits, it waits until journald has taken them "
+       "(SIOCOUTQ), so that journald attributes them to this program.",
+       {{"sendto"},
+        {"sendmsg"},
+        {"memfd_create"},
+        {"ioctl", {int_arg_is(1, SIOCOUTQ)}},
+        {"prctl", {int_arg_is(0, PR_GET_NAME)}}}},
 
       {"Signals and the end of the process: the signal mask, abort() on a broken invariant "
        "(signals this process only: syscall_pid_checks.hpp), exit.",
