@@ -23,6 +23,19 @@
  * valid for the duration of the call they are passed to, except
  * qrp_host (valid until destroy) and the strings of qrp_call and
  * qrp_options (valid until destroy).
+ *
+ * The bytes a plugin is offered come from the qubes on either side of the
+ * call: they are untrusted, whatever they claim to be.
+ *
+ * The system call filter. Once a call is set up (after on_start of every
+ * plugin, before the first byte moves), the proxy installs a seccomp
+ * allow-list: from then on a plugin may compute, allocate memory, keep
+ * time and use the host's functions, and nothing else. Opening files
+ * fails with EPERM; making sockets, starting programs, signalling other
+ * processes or mapping executable memory kills the process. Do the wide
+ * work in on_start (open what you need, or better, ask the host: files
+ * through file_create, shared state through update_state and take_slot)
+ * and only use it afterwards.
  */
 #ifndef QREXEC_PROXY_PLUGIN_H
 #define QREXEC_PROXY_PLUGIN_H
@@ -34,9 +47,14 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change; a plugin built for another version is
- * refused when the config is loaded. */
-#define QREXEC_PROXY_PLUGIN_ABI_VERSION 1u
+/* The version of this interface. It grows only compatibly: structures gain
+ * members at their end, never lose or reorder any, so a plugin built for
+ * an older version keeps working with a newer proxy; a plugin built for a
+ * newer version than the proxy's is refused when the config is loaded.
+ * Version 2 added the host functions after audit_mode (audit, now_ns,
+ * log_fields, update_state, take_slot, file_create, file_write,
+ * file_close). */
+#define QREXEC_PROXY_PLUGIN_ABI_VERSION 2u
 
 /* The symbol every plugin exports. */
 #define QREXEC_PROXY_PLUGIN_ENTRY "qrexec_proxy_plugin"
@@ -91,8 +109,24 @@ struct qrp_data {
   int end_of_stream;    /* nothing will follow these bytes */
 };
 
+/* One extra field of a journal record: NAME is [A-Z0-9_], at most 64
+ * characters, starting with a letter; fields with other names are left
+ * out. VALUE is escaped like the message. */
+struct qrp_field {
+  const char *name;
+  const char *value;
+};
+
+/* The answer of take_slot. */
+enum qrp_slot { QRP_SLOT_TAKEN = 0, QRP_SLOT_BUSY = 1, QRP_SLOT_ERROR = 2 };
+
+/* How update_state's callback gives the record's new contents. */
+typedef void (*qrp_set_contents)(void *setter, const char *bytes, size_t size);
+
 /* What the engine offers one plugin instance. `engine` goes back as the
- * first argument of every function. */
+ * first argument of every function. Text given to the host (messages,
+ * field values, audit texts) is escaped before it reaches the journal:
+ * control bytes and anything but printable ASCII appear as \xNN. */
 struct qrp_host {
   void *engine;
   const struct qrp_call *call;
@@ -115,6 +149,52 @@ struct qrp_host {
   void (*notify_when_drained)(void *engine, uint32_t direction);
   /* Non-zero when the chain runs this plugin with "mode": "audit". */
   int (*audit_mode)(void *engine);
+
+  /* Version 2. */
+
+  /* An audit record (EVENT=audit, ACTION=action): what the plugin would
+   * have done, in audit mode, instead of doing it; `what` completes "PLUGIN
+   * would ...". qrexec-proxy-admin log --audit lists these. The engine
+   * already turns refusals, aborts, cuts and drops into audit records; a
+   * plugin whose enforcement is something else (rewriting, delaying)
+   * reports it here. */
+  void (*audit)(void *engine, const char *action, const char *what);
+  /* A monotonic clock in nanoseconds (not wall-clock time). */
+  uint64_t (*now_ns)(void *engine);
+  /* log with extra fields (struct qrp_field). */
+  void (*log_fields)(void *engine, uint32_t priority, const char *message,
+                     const struct qrp_field *fields, size_t field_count);
+  /* State shared by every call of this proxy qube, in small records under
+   * the state directory: reads record `name` of `scope` (each a plain file
+   * name: letters, digits, '_', '.', '-', '+', not starting with '.'), lets
+   * `update` replace its contents (it gets the old ones and may call
+   * set(setter, bytes, size); without a call they stay), and writes them
+   * back, all under a lock that the kernel drops if the process dies.
+   * Returns 0, or -1 with a message in `error`. Call it in on_start: later
+   * the system call filter refuses opening files. */
+  int (*update_state)(void *engine, const char *scope, const char *name,
+                      void (*update)(void *data, const char *contents, size_t size,
+                                     qrp_set_contents set, void *setter),
+                      void *data, char *error, size_t error_size);
+  /* Takes one of `limit` slots named `name` in `scope` and holds it until
+   * the call ends or the process dies (a concurrency limit across calls).
+   * Returns enum qrp_slot; on QRP_SLOT_ERROR a message is in `error`. Call
+   * it in on_start. */
+  uint32_t (*take_slot)(void *engine, const char *scope, const char *name, uint32_t limit,
+                        char *error, size_t error_size);
+  /* Creates the new file `name` (a plain file name) in the absolute
+   * `directory` (made with mode 0700 when missing) with mode 0600, never
+   * over an existing file or through a symbolic link, and gives its id in
+   * *file. Returns 0, or -1 with a message in `error`. Call it in on_start;
+   * writing works for the whole call. */
+  int (*file_create)(void *engine, const char *directory, const char *name, uint32_t *file,
+                     char *error, size_t error_size);
+  /* Writes all of `bytes` to a file of file_create. Returns 0, or an errno
+   * value (EBADF for a closed or unknown file). */
+  int (*file_write)(void *engine, uint32_t file, const void *bytes, size_t size);
+  /* Closes a file of file_create now (every file is closed when the call
+   * ends). */
+  void (*file_close)(void *engine, uint32_t file);
 };
 
 /* The plugin's options, complete (defaults filled in) and type-checked. */

@@ -4,8 +4,8 @@
  * Replaces every byte that is not printable ASCII, a newline or a tab with
  * a replacement character, in place, so that what reaches the receiver
  * cannot drive a terminal or smuggle bytes past a text parser. At the end of
- * each direction it logs how many bytes it masked. In audit mode it only
- * reports what it would have masked.
+ * each direction it logs how many bytes it masked. In audit mode it changes
+ * nothing and reports, as an audit record, what it would have masked.
  *
  * Build: cc -shared -fPIC -fvisibility=hidden -o mask.so mask.c
  * Install: /usr/lib/qubes-qrexec-proxy/plugins/mask.so
@@ -96,11 +96,19 @@ static struct qrp_verdict mask_on_data(void* instance, const struct qrp_host* ho
 static void mask_on_end(void* instance, const struct qrp_host* host, uint32_t direction) {
   struct mask* mask = instance;
   if (mask->masked[direction] == 0) return;
-  char message[128];
-  snprintf(message, sizeof message, "%s %llu bytes in %s",
-           host->audit_mode(host->engine) ? "audit: would have masked" : "masked",
-           mask->masked[direction], direction == QRP_SRC2DST ? "src2dst" : "dst2src");
-  host->log(host->engine, QRP_NOTICE, message);
+  const char* name = direction == QRP_SRC2DST ? "src2dst" : "dst2src";
+  char text[128];
+  if (host->audit_mode(host->engine)) {
+    /* An audit record: `qrexec-proxy-admin log --audit` lists the call. */
+    snprintf(text, sizeof text, "mask %llu bytes in %s", mask->masked[direction], name);
+    host->audit(host->engine, "rewrite", text);
+    return;
+  }
+  char count[24];
+  snprintf(count, sizeof count, "%llu", mask->masked[direction]);
+  const struct qrp_field fields[] = {{"DIRECTION", name}, {"MASKED_BYTES", count}};
+  snprintf(text, sizeof text, "masked %s bytes in %s", count, name);
+  host->log_fields(host->engine, QRP_NOTICE, text, fields, sizeof fields / sizeof fields[0]);
 }
 
 static const struct qrp_plugin mask_plugin = {
@@ -111,7 +119,9 @@ static const struct qrp_plugin mask_plugin = {
         "Every byte that is not printable ASCII, a newline or a tab becomes the replacement "
         "character, in place, so that what reaches the receiver cannot drive a terminal (escape "
         "sequences) or pass raw bytes to a text parser. The length of the stream does not change. "
-        "Logs how many bytes it masked in each direction. An external plugin written in C against "
+        "Logs how many bytes it masked in each direction (fields DIRECTION and MASKED_BYTES); in "
+        "audit mode it changes nothing and writes an audit record of what it would have masked. "
+        "An external plugin written in C against "
         "<qrexec-proxy/plugin.h>; its source is the example for plugin authors.",
     .options = mask_options,
     .option_count = sizeof mask_options / sizeof mask_options[0],

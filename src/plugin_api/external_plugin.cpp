@@ -2,11 +2,18 @@
 
 #include <qrexec-proxy/plugin.h>
 
+#include "capabilities/file_sinks.hpp"
+#include "capabilities/shared_state.hpp"
+#include "input/names.hpp"
+#include "log/log_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -14,6 +21,9 @@
 
 namespace qrexec_proxy {
 namespace {
+
+// The first version of the C interface; every later one is compatible.
+constexpr std::uint32_t kOldestAbiVersion = 1;
 
 // Option values for the plugin, read through C function pointers. A plugin
 // that asks for an option it did not declare gets a zero value: the C side
@@ -54,6 +64,36 @@ struct OptionAccess {
 
 Direction direction_of(std::uint32_t value) {
   return value == QRP_DST2SRC ? Direction::dst2src : Direction::src2dst;
+}
+
+// Text a C plugin hands the journal: escaped like any untrusted text, with
+// room for long messages.
+constexpr std::size_t kMaxPluginText = 4096;
+std::string safe_text(const char* text) {
+  return escape_for_log(text != nullptr ? text : "", kMaxPluginText);
+}
+
+// Journal field names a plugin may add: [A-Z0-9_], a letter first.
+bool is_field_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && name.front() >= 'A' && name.front() <= 'Z' &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// Scopes and names of shared state: plain file names.
+bool is_state_name(const char* name) {
+  if (name == nullptr) return false;
+  const std::string_view text(name);
+  return !text.empty() && text.size() <= 128 && text.front() != '.' && text.front() != '-' &&
+         std::all_of(text.begin(), text.end(), [](char c) { return names::is_argument_char(c); });
+}
+
+void copy_error(std::string_view text, char* error, std::size_t error_size) {
+  if (error == nullptr || error_size == 0) return;
+  const std::size_t length = std::min(text.size(), error_size - 1);
+  std::memcpy(error, text.data(), length);
+  error[length] = '\0';
 }
 
 // One instance of an external plugin in one call.
@@ -129,7 +169,7 @@ class ExternalPlugin final : public Plugin {
           &call_,
           [](void* engine, std::uint32_t priority, const char* message) {
             context_of(engine).log(static_cast<Priority>(std::clamp<std::uint32_t>(priority, 3, 7)),
-                                   message != nullptr ? message : "");
+                                   safe_text(message));
           },
           [](void* engine, std::uint64_t delay_ns) -> std::uint32_t {
             return context_of(engine).start_timer(
@@ -138,7 +178,7 @@ class ExternalPlugin final : public Plugin {
           },
           [](void* engine, std::uint32_t timer) { context_of(engine).cancel_timer(timer); },
           [](void* engine, const char* reason) {
-            context_of(engine).abort(reason != nullptr ? reason : "aborted");
+            context_of(engine).abort(reason != nullptr ? safe_text(reason) : "aborted");
           },
           [](void* engine, std::uint32_t direction) {
             context_of(engine).cut(direction_of(direction));
@@ -153,6 +193,103 @@ class ExternalPlugin final : public Plugin {
             context_of(engine).notify_when_drained(direction_of(direction));
           },
           [](void* engine) -> int { return context_of(engine).audit_mode() ? 1 : 0; },
+          // Version 2.
+          [](void* engine, const char* action, const char* what) {
+            context_of(engine).audit(safe_text(action), safe_text(what));
+          },
+          [](void* engine) -> std::uint64_t {
+            return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  context_of(engine).now().time_since_epoch())
+                                                  .count());
+          },
+          [](void* engine, std::uint32_t priority, const char* message, const qrp_field* fields,
+             std::size_t field_count) {
+            // The engine adds PLUGIN: room for fifteen more.
+            constexpr std::size_t kMostFields = 15;
+            std::array<std::string, kMostFields> values;
+            std::array<LogField, kMostFields> kept{};
+            std::size_t count = 0;
+            for (std::size_t i = 0; fields != nullptr && i < field_count && count < kMostFields;
+                 ++i) {
+              if (fields[i].name == nullptr || !is_field_name(fields[i].name)) continue;
+              values[count] = safe_text(fields[i].value);
+              kept[count] = {fields[i].name, values[count]};
+              ++count;
+            }
+            context_of(engine).log(static_cast<Priority>(std::clamp<std::uint32_t>(priority, 3, 7)),
+                                   safe_text(message), {kept.data(), count});
+          },
+          [](void* engine, const char* scope, const char* name,
+             void (*update)(void*, const char*, std::size_t, qrp_set_contents, void*), void* data,
+             char* error, std::size_t error_size) -> int {
+            if (!is_state_name(scope) || !is_state_name(name) || update == nullptr) {
+              copy_error("invalid scope or name of shared state", error, error_size);
+              return -1;
+            }
+            SharedState& state = context_of(engine).shared_state();
+            const std::string problem =
+                state.update(state.directory(scope, ""), name, [&](std::string& contents) {
+                  std::string updated = contents;
+                  bool set = false;
+                  struct Setter {
+                    std::string* out;
+                    bool* set;
+                  } setter{&updated, &set};
+                  update(
+                      data, contents.data(), contents.size(),
+                      [](void* target, const char* bytes, std::size_t size) {
+                        auto* into = static_cast<Setter*>(target);
+                        into->out->assign(bytes != nullptr ? bytes : "",
+                                          bytes != nullptr ? size : 0);
+                        *into->set = true;
+                      },
+                      &setter);
+                  if (set) contents = std::move(updated);
+                });
+            if (problem.empty()) return 0;
+            copy_error(problem, error, error_size);
+            return -1;
+          },
+          [](void* engine, const char* scope, const char* name, std::uint32_t limit, char* error,
+             std::size_t error_size) -> std::uint32_t {
+            if (!is_state_name(scope) || !is_state_name(name) || limit == 0) {
+              copy_error("invalid scope, name or limit of a slot", error, error_size);
+              return QRP_SLOT_ERROR;
+            }
+            SharedState& state = context_of(engine).shared_state();
+            std::string problem;
+            switch (state.take_slot(state.directory(scope, ""), name, limit, problem)) {
+              case SharedState::SlotResult::taken:
+                return QRP_SLOT_TAKEN;
+              case SharedState::SlotResult::all_busy:
+                return QRP_SLOT_BUSY;
+              case SharedState::SlotResult::error:
+                break;
+            }
+            copy_error(problem, error, error_size);
+            return QRP_SLOT_ERROR;
+          },
+          [](void* engine, const char* directory, const char* name, std::uint32_t* file,
+             char* error, std::size_t error_size) -> int {
+            if (directory == nullptr || name == nullptr || file == nullptr) {
+              copy_error("no directory, name or file", error, error_size);
+              return -1;
+            }
+            std::string problem;
+            const auto created = context_of(engine).file_sinks().create(directory, name, problem);
+            if (!created) {
+              copy_error(problem, error, error_size);
+              return -1;
+            }
+            *file = *created;
+            return 0;
+          },
+          [](void* engine, std::uint32_t file, const void* bytes, std::size_t size) -> int {
+            if (bytes == nullptr && size > 0) return EFAULT;
+            return context_of(engine).file_sinks().write(
+                file, {static_cast<const std::byte*>(bytes), size});
+          },
+          [](void* engine, std::uint32_t file) { context_of(engine).file_sinks().close(file); },
       };
     }
     return *host_;
@@ -213,9 +350,13 @@ std::variant<std::unique_ptr<PluginDescriptor>, std::string> load_external_plugi
   if (entry == nullptr) return where + "no " + QREXEC_PROXY_PLUGIN_ENTRY + "() entry point";
   const qrp_plugin* plugin = entry();
   if (plugin == nullptr) return where + QREXEC_PROXY_PLUGIN_ENTRY + "() returned nothing";
-  if (plugin->abi_version != QREXEC_PROXY_PLUGIN_ABI_VERSION)
+  // Versions only add at the ends of the structures: an older plugin works
+  // with a newer proxy, never the other way round.
+  if (plugin->abi_version < kOldestAbiVersion ||
+      plugin->abi_version > QREXEC_PROXY_PLUGIN_ABI_VERSION)
     return where + "built for plugin ABI version " + std::to_string(plugin->abi_version) +
-           ", this proxy supports version " + std::to_string(QREXEC_PROXY_PLUGIN_ABI_VERSION);
+           ", this proxy supports versions " + std::to_string(kOldestAbiVersion) + " to " +
+           std::to_string(QREXEC_PROXY_PLUGIN_ABI_VERSION);
   if (plugin->name == nullptr || plugin->name != expected_name)
     return where + "declares the name \"" + std::string(plugin->name ? plugin->name : "") +
            "\", expected \"" + std::string(expected_name) + "\"";

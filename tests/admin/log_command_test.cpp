@@ -257,5 +257,23 @@ TEST_F(LogCommand, AuditEventsAreShownWithTheirCall) {
   EXPECT_NE(table.out.find("byte_limit would cut src2dst"), std::string::npos) << table.out;
 }
 
+TEST_F(LogCommand, AnExternalPluginsAuditRecordsAreShownWithTheirCall) {
+  // mask, the C example plugin, reports through the host's audit().
+  Emulation emulation;
+  emulation.write_config(
+      R"({"masked": {"plugins": ["mask"], "config": {"mask": {"mode": "audit"}}}})");
+  ProcessOptions options;
+  options.input = std::string("text\x1b[31m and a bell\x07\n");
+  const ProcessResult result = emulation.call("qrexec-proxy+masked+dst+qrexec-mirror", options);
+  ASSERT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.out, options.input);  // audit mode changed nothing
+  const auto list = calls({"--source", emulation.source(), "--audit"}, 1);
+  ASSERT_EQ(list.size(), 1U) << list.dump();
+  ASSERT_EQ(list[0]["audit"].size(), 2U) << list.dump();  // both directions
+  EXPECT_EQ(list[0]["audit"][0]["plugin"], "mask");
+  EXPECT_EQ(list[0]["audit"][0]["action"], "rewrite");
+  EXPECT_EQ(list[0]["audit"][0]["message"], "audit: mask would mask 2 bytes in src2dst");
+}
+
 }  // namespace
 }  // namespace qrexec_proxy::test

@@ -73,6 +73,30 @@ TEST(ExternalPlugin, SeesAndRewritesBytesThroughTheCInterface) {
   ASSERT_EQ(context.records.size(), 1u);
   EXPECT_EQ(context.records[0].message, "masked 3 bytes in src2dst");
   EXPECT_EQ(context.records[0].priority, Priority::notice);
+  EXPECT_EQ(context.records[0].fields, (std::vector<std::pair<std::string, std::string>>{
+                                           {"DIRECTION", "src2dst"}, {"MASKED_BYTES", "3"}}));
+  EXPECT_TRUE(context.audits.empty());
+}
+
+TEST(ExternalPlugin, InAuditModeMaskChangesNothingAndWritesAnAuditRecord) {
+  const auto descriptor = load(QREXEC_PROXY_TEST_MASK_PLUGIN, "mask");
+  ASSERT_TRUE(descriptor);
+  const auto plugin = descriptor->create(
+      std::get<PluginOptions>(validate_options(descriptor->options, {{"mode", "audit"}})));
+  test::NullContext context;
+  context.audit_enabled = true;
+  std::string bytes = "a\x01b\x02";
+  DataView view{Direction::dst2src,
+                bytes.size(),
+                {reinterpret_cast<std::byte*>(bytes.data()), bytes.size()},
+                false};
+  EXPECT_EQ(plugin->on_data(context, view).count(), bytes.size());
+  EXPECT_EQ(bytes, "a\x01b\x02");
+  plugin->on_end(context, Direction::dst2src);
+  EXPECT_TRUE(context.records.empty());
+  ASSERT_EQ(context.audits.size(), 1u);
+  EXPECT_EQ(context.audits[0].first, "rewrite");
+  EXPECT_EQ(context.audits[0].second, "mask 2 bytes in dst2src");
 }
 
 TEST(ExternalPlugin, ChecksItsOptionsAtLoad) {
@@ -88,7 +112,7 @@ TEST(ExternalPlugin, ChecksItsOptionsAtLoad) {
 TEST(ExternalPlugin, RefusesAnotherAbiVersionByName) {
   EXPECT_EQ(load_error(QREXEC_PROXY_TEST_WRONG_ABI_PLUGIN, "wrong_abi"),
             std::string(QREXEC_PROXY_TEST_WRONG_ABI_PLUGIN) +
-                ": built for plugin ABI version 99, this proxy supports version 1");
+                ": built for plugin ABI version 99, this proxy supports versions 1 to 2");
 }
 
 TEST(ExternalPlugin, RefusesANameThatIsNotItsFileName) {
@@ -116,7 +140,7 @@ TEST(ExternalPlugin, ChainsFindThemByNameInThePluginDirectories) {
   EXPECT_EQ(
       config.problems[0].format(),
       "config.json: chain old, plugin #0 wrong_abi: " + (plugins.dir / "wrong_abi.so").string() +
-          ": built for plugin ABI version 99, this proxy supports version 1");
+          ": built for plugin ABI version 99, this proxy supports versions 1 to 2");
   ASSERT_NE(config.find("masked"), nullptr);
   EXPECT_EQ(config.find("masked")->plugins[0].options.string("replacement"), "_");
   std::vector<std::string> names;
