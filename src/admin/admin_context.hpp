@@ -2,7 +2,7 @@
 // how it looks.
 #pragma once
 
-#include "admin/style.hpp"
+#include "admin/output/style.hpp"
 #include "config/config.hpp"
 #include "config/settings.hpp"
 

@@ -1,13 +1,14 @@
 #include "admin/cli.hpp"
 
 #include "admin/admin_context.hpp"
-#include "admin/check_command.hpp"
-#include "admin/list_command.hpp"
-#include "admin/log_command.hpp"
-#include "admin/plugins_command.hpp"
-#include "admin/policy_command.hpp"
+#include "admin/chains/check_command.hpp"
+#include "admin/chains/list_command.hpp"
+#include "admin/chains/plugins_command.hpp"
+#include "admin/chains/show_command.hpp"
+#include "admin/journal/log_command.hpp"
+#include "admin/journal/stats_command.hpp"
+#include "admin/policy/policy_command.hpp"
 #include "admin/run_command.hpp"
-#include "admin/show_command.hpp"
 #include "config/build_config.hpp"
 
 #include <CLI/CLI.hpp>
@@ -146,6 +147,28 @@ int run_admin(int argc, char** argv) {
                     "Only calls in which a plugin in audit mode would have acted");
   add_json_flag(log_app, log.json);
   on_run(log_app, chosen, [&] { return log_command(context, log); });
+
+  StatsOptions stats;
+  auto* stats_app = app.add_subcommand(
+      "stats",
+      "Figures per chain (or source, or target) from the journal: calls, how they ended, bytes "
+      "each way, and duration percentiles");
+  stats_app
+      ->add_option("--since", stats.since,
+                   "Only calls since TIME: \"2026-11-26 10:00\", \"-1h\", \"2 hours ago\", "
+                   "\"today\"...")
+      ->type_name("TIME");
+  std::string stats_by = "chain";
+  stats_app->add_option("--by", stats_by, "Group the calls by chain (default), source or target")
+      ->type_name("chain|source|target")
+      ->check(CLI::IsMember({"chain", "source", "target"}).description(""));
+  add_json_flag(stats_app, stats.json);
+  on_run(stats_app, chosen, [&] {
+    stats.by = stats_by == "source"   ? StatsGroup::source
+               : stats_by == "target" ? StatsGroup::target
+                                      : StatsGroup::chain;
+    return stats_command(context, stats);
+  });
 
   try {
     app.parse(argc, argv);

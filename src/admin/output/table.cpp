@@ -1,4 +1,4 @@
-#include "admin/table.hpp"
+#include "admin/output/table.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "admin/plugin_docs.hpp"
+#include "admin/chains/plugin_docs.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // done (EVENT=audit), read back with sd_journal.
 #pragma once
 
-#include "admin/time_spec.hpp"
+#include "admin/journal/time_spec.hpp"
 
 #include <cstdint>
 #include <optional>

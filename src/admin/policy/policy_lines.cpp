@@ -1,4 +1,4 @@
-#include "admin/policy_lines.hpp"
+#include "admin/policy/policy_lines.hpp"
 
 #include "input/call_request.hpp"
 #include "input/names.hpp"

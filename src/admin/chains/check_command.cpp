@@ -1,6 +1,6 @@
-#include "admin/check_command.hpp"
+#include "admin/chains/check_command.hpp"
 
-#include "admin/json_output.hpp"
+#include "admin/output/json_output.hpp"
 
 #include <ostream>
 

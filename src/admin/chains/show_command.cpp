@@ -1,8 +1,8 @@
-#include "admin/show_command.hpp"
+#include "admin/chains/show_command.hpp"
 
-#include "admin/config_report.hpp"
-#include "admin/json_output.hpp"
-#include "admin/table.hpp"
+#include "admin/chains/config_report.hpp"
+#include "admin/output/json_output.hpp"
+#include "admin/output/table.hpp"
 
 #include <ostream>
 

@@ -1,4 +1,4 @@
-#include "admin/json_output.hpp"
+#include "admin/output/json_output.hpp"
 
 namespace qrexec_proxy::admin {
 

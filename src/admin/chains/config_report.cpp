@@ -1,4 +1,4 @@
-#include "admin/config_report.hpp"
+#include "admin/chains/config_report.hpp"
 
 #include <ostream>
 

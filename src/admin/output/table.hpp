@@ -1,7 +1,7 @@
 // Aligned columns with a header, the way the qvm-* tools print listings.
 #pragma once
 
-#include "admin/style.hpp"
+#include "admin/output/style.hpp"
 
 #include <string>
 #include <vector>

@@ -1,8 +1,8 @@
-#include "admin/plugins_command.hpp"
+#include "admin/chains/plugins_command.hpp"
 
-#include "admin/json_output.hpp"
-#include "admin/plugin_docs.hpp"
-#include "admin/table.hpp"
+#include "admin/output/json_output.hpp"
+#include "admin/chains/plugin_docs.hpp"
+#include "admin/output/table.hpp"
 
 #include <ostream>
 

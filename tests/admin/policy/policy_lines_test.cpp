@@ -1,4 +1,4 @@
-#include "admin/policy_lines.hpp"
+#include "admin/policy/policy_lines.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "admin/log_command.hpp"
+#include "admin/journal/log_command.hpp"
 
-#include "admin/call_log.hpp"
-#include "admin/json_output.hpp"
-#include "admin/table.hpp"
-#include "admin/time_spec.hpp"
+#include "admin/journal/call_log.hpp"
+#include "admin/journal/time_spec.hpp"
+#include "admin/output/json_output.hpp"
+#include "admin/output/table.hpp"
 #include "input/names.hpp"
 
 #include <ctime>

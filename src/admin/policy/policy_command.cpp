@@ -1,8 +1,8 @@
-#include "admin/policy_command.hpp"
+#include "admin/policy/policy_command.hpp"
 
-#include "admin/config_report.hpp"
-#include "admin/policy_lines.hpp"
-#include "admin/table.hpp"
+#include "admin/chains/config_report.hpp"
+#include "admin/policy/policy_lines.hpp"
+#include "admin/output/table.hpp"
 #include "input/names.hpp"
 
 #include <climits>

@@ -1,4 +1,4 @@
-#include "admin/call_log.hpp"
+#include "admin/journal/call_log.hpp"
 
 #include "config/build_config.hpp"
 #include "engine/exit_status.hpp"

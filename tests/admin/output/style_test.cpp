@@ -1,4 +1,4 @@
-#include "admin/style.hpp"
+#include "admin/output/style.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "admin/time_spec.hpp"
+#include "admin/journal/time_spec.hpp"
 
 #include <cctype>
 #include <charconv>
