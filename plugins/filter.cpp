@@ -170,15 +170,15 @@ class Filter final : public Plugin {
   // waits for its next bytes.
   Verdict check_stream(PluginContext& context, const DataView& data) {
     DirectionState& state = state_[index_of(data.direction)];
-    const auto* bytes = reinterpret_cast<const unsigned char*>(data.bytes.data());
-    const std::size_t size = data.bytes.size();
+    const auto* untrusted = reinterpret_cast<const unsigned char*>(data.untrusted_bytes.data());
+    const std::size_t size = data.untrusted_bytes.size();
     std::uint64_t line_length = state.line_length;
     std::size_t at = 0;
     while (at < size) {
-      const unsigned byte = bytes[at];
+      const unsigned byte = untrusted[at];
       std::size_t length = 1;
       if (rules_.charset == Charset::utf8 && byte >= 0x80) {
-        const int sequence = utf8_sequence(bytes + at, size - at);
+        const int sequence = utf8_sequence(untrusted + at, size - at);
         if (sequence < 0 && !data.end_of_stream) break;  // the rest is on its way
         if (sequence <= 0)
           return violation(context, data.direction, state.offset + at,
@@ -205,27 +205,27 @@ class Filter final : public Plugin {
   // ('\n' or end of stream) and has been found good.
   Verdict check_lines(PluginContext& context, const DataView& data) {
     DirectionState& state = state_[index_of(data.direction)];
-    const auto* bytes = reinterpret_cast<const unsigned char*>(data.bytes.data());
-    const std::size_t size = data.bytes.size();
-    if (state.discarding) return discard_line(state, bytes, size);
+    const auto* untrusted = reinterpret_cast<const unsigned char*>(data.untrusted_bytes.data());
+    const std::size_t size = data.untrusted_bytes.size();
+    if (state.discarding) return discard_line(state, untrusted, size);
     const auto max_line = static_cast<std::size_t>(rules_.max_line);
     std::size_t start = 0;  // of the line being checked
     while (start < size) {
       // A good line has at most max_line bytes before its '\n'.
       const std::size_t window_end = std::min(size, start + max_line + 1);
       const std::size_t search_from = start + (start == 0 ? state.scanned : 0);
-      const void* newline = search_from < window_end
-                                ? std::memchr(bytes + search_from, '\n', window_end - search_from)
-                                : nullptr;
+      const void* newline = search_from < window_end ? std::memchr(untrusted + search_from, '\n',
+                                                                   window_end - search_from)
+                                                     : nullptr;
       std::size_t line_end = size;
       std::optional<std::string> problem;
       if (newline != nullptr) {
-        line_end = static_cast<std::size_t>(static_cast<const unsigned char*>(newline) - bytes);
-        problem = check_line(bytes + start, line_end - start);
+        line_end = static_cast<std::size_t>(static_cast<const unsigned char*>(newline) - untrusted);
+        problem = check_line(untrusted + start, line_end - start);
       } else if (window_end - start > max_line) {
         problem = too_long();
       } else if (data.end_of_stream) {
-        problem = check_line(bytes + start, size - start);  // the last line, without '\n'
+        problem = check_line(untrusted + start, size - start);  // the last line, without '\n'
       } else {
         state.scanned = size - start;  // wait for the line's end
         return Verdict::pass(start);
@@ -234,7 +234,7 @@ class Filter final : public Plugin {
         state.scanned = 0;
         // Good lines go first; the offending one is offered again alone.
         if (start > 0) return Verdict::pass(start);
-        return violating_line(context, data.direction, state, bytes, size, line_end, *problem);
+        return violating_line(context, data.direction, state, untrusted, size, line_end, *problem);
       }
       start = newline != nullptr ? line_end + 1 : size;
     }
@@ -244,7 +244,7 @@ class Filter final : public Plugin {
 
   // The line at the start of the bytes offends: abort, or drop it whole.
   Verdict violating_line(PluginContext& context, Direction direction, DirectionState& state,
-                         const unsigned char* bytes, std::size_t size, std::size_t line_end,
+                         const unsigned char* untrusted, std::size_t size, std::size_t line_end,
                          const std::string& problem) {
     if (rules_.action == Action::abort) return violation(context, direction, state.offset, problem);
     if (state.dropped_lines++ == 0)
@@ -254,33 +254,35 @@ class Filter final : public Plugin {
     if (line_end < size) return Verdict::drop(line_end + 1);  // the line and its '\n'
     // The line goes on beyond what is here (too long): drop until its end.
     state.discarding = true;
-    return discard_line(state, bytes, size);
+    return discard_line(state, untrusted, size);
   }
 
-  Verdict discard_line(DirectionState& state, const unsigned char* bytes, std::size_t size) {
-    if (const void* newline = std::memchr(bytes, '\n', size)) {
+  Verdict discard_line(DirectionState& state, const unsigned char* untrusted, std::size_t size) {
+    if (const void* newline = std::memchr(untrusted, '\n', size)) {
       state.discarding = false;
       return Verdict::drop(
-          static_cast<std::size_t>(static_cast<const unsigned char*>(newline) - bytes) + 1);
+          static_cast<std::size_t>(static_cast<const unsigned char*>(newline) - untrusted) + 1);
     }
     return Verdict::drop(size);
   }
 
   // What is wrong with one whole line (without its '\n'), if anything.
-  std::optional<std::string> check_line(const unsigned char* line, std::size_t size) const {
+  std::optional<std::string> check_line(const unsigned char* untrusted_line,
+                                        std::size_t size) const {
     if (rules_.charset == Charset::printable) {
       for (std::size_t i = 0; i < size; ++i)
-        if (!kPrintable[line[i]]) return "byte " + byte_text(line[i]) + " is not printable";
+        if (!kPrintable[untrusted_line[i]])
+          return "byte " + byte_text(untrusted_line[i]) + " is not printable";
     } else if (rules_.charset == Charset::utf8) {
       for (std::size_t i = 0; i < size;) {
-        const int sequence = utf8_sequence(line + i, size - i);
+        const int sequence = utf8_sequence(untrusted_line + i, size - i);
         if (sequence <= 0) return std::string("invalid UTF-8");
         i += static_cast<std::size_t>(sequence);
       }
     }
-    const re2::StringPiece text(reinterpret_cast<const char*>(line), size);
+    const re2::StringPiece untrusted_text(reinterpret_cast<const char*>(untrusted_line), size);
     for (std::size_t i = 0; i < rules_.deny.size(); ++i)
-      if (RE2::PartialMatch(text, *rules_.deny[i]))
+      if (RE2::PartialMatch(untrusted_text, *rules_.deny[i]))
         return "the line matches deny pattern #" + std::to_string(i) + " \"" +
                escape_for_log(rules_.deny_text[i]) + "\"";
     return std::nullopt;

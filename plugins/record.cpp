@@ -59,7 +59,7 @@ class Record final : public Plugin {
   Verdict on_data(PluginContext& context, const DataView& data) override {
     auto& sink = sinks_[index_of(data.direction)];
     if (!sink || left_ == 0) return Verdict::pass(data.size);
-    std::span<const std::byte> bytes = data.bytes;
+    std::span<const std::byte> bytes = data.untrusted_bytes;
     if (left_ > 0 && bytes.size() > static_cast<std::uint64_t>(left_))
       bytes = bytes.first(static_cast<std::size_t>(left_));
     if (const int error = context.file_sinks().write(*sink, bytes); error != 0) {

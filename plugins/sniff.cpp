@@ -53,7 +53,7 @@ class Sniff final : public Plugin {
 
   Verdict on_data(PluginContext& context, const DataView& data) override {
     std::uint64_t& offset = offsets_[index_of(data.direction)];
-    std::span<const std::byte> rest = data.bytes;
+    std::span<const std::byte> rest = data.untrusted_bytes;
     while (!rest.empty()) {
       const std::size_t length = decode_ == Decode::text
                                      ? text_piece_length(rest, record_bytes_, encoding_)

@@ -1,16 +1,24 @@
 // The engine for one call: one thread, one epoll loop. It owns every
 // descriptor, timer and buffer; plugins reach it only through their
-// PluginContext.
+// PluginContext (engine/plugin_handle.hpp).
+//
+// The call conducts: it asks the plugins to admit the call, starts its
+// child processes (process/child_processes.hpp), has each direction's
+// flows built (engine/flow_builder.hpp), runs the event loop until the
+// call ends, and accounts for it.
 #pragma once
 
 #include "capabilities/file_sinks.hpp"
 #include "capabilities/shared_state.hpp"
-#include "engine/destination.hpp"
-#include "engine/flow.hpp"
+#include "engine/chain_plugin.hpp"
+#include "engine/event_key.hpp"
+#include "engine/flow_builder.hpp"
+#include "engine/plugin_handle.hpp"
 #include "engine/timer_set.hpp"
 #include "io/unique_fd.hpp"
 #include "log/journal.hpp"
 #include "plugin_api/plugin.hpp"
+#include "process/child_processes.hpp"
 
 #include <functional>
 #include <memory>
@@ -20,12 +28,6 @@
 #include <vector>
 
 namespace qrexec_proxy {
-
-struct ChainPlugin {
-  std::string name;
-  std::unique_ptr<Plugin> plugin;
-  bool audit = false;  // the common option "mode": "audit"
-};
 
 enum class CallOutcome : std::uint8_t {
   completed,    // the destination ran to its end; its status is the call's
@@ -62,7 +64,7 @@ struct SourceEndpoint {
 // an empty string; an error fails the call (exit 125) before any byte moves.
 using LockDown = std::function<std::string(std::span<const pid_t> children)>;
 
-class Call {
+class Call final : private PluginRequests {
  public:
   Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state);
   ~Call();
@@ -78,84 +80,64 @@ class Call {
                  const LockDown& lock_down = {});
 
  private:
-  class PluginHandle;
-  friend class PluginHandle;
-
-  // A child process of the call: the destination (children_[0]) or a
-  // plugin's filter program.
-  struct Child {
-    Destination process;
-    std::optional<std::size_t> plugin;  // the filter's plugin; none for the destination
-    Direction direction = Direction::src2dst;
-    std::size_t reading_flow = 0;  // a filter's: the flow of `direction` reading its stdout
-    std::string stderr_line;
-  };
-  // Where a plugin sits in one direction: its flow and its stage there.
-  struct StagePlace {
-    std::size_t flow;
-    std::size_t stage;
-  };
-
   bool admit(CallResult& result);
   bool start(SourceEndpoint source, const std::vector<std::string>& argv,
              const std::vector<std::string>& environment, int signal_fd, const LockDown& lock_down,
              CallResult& result);
-  bool build_direction(Direction direction, const std::vector<std::string>& environment,
-                       std::string& error);
-  std::unique_ptr<ByteFifo> make_fifo(Direction direction, const std::vector<std::size_t>& plugins,
-                                      int input_fd, int output_fd);
+  bool watch_everything();
+  bool watch(int fd, std::uint32_t events, const EventKey& key);
   void close_source_output();
-  bool watch(int fd, std::uint32_t events, std::uint64_t key);
   void loop();
-  void dispatch(std::uint64_t key, std::uint32_t events);
+  void dispatch(const EventKey& key, std::uint32_t events);
   void child_exited(std::size_t child);
+  void log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line);
   void fire_due_timers();
   void check_flows();
   bool done() const;
-  void read_child_stderr(std::size_t child, bool flush);
   void finish(CallResult& result);
-  void stop_children(bool destination_too);
-  void end_call(CallOutcome outcome, std::string reason);
+  // Ends the call before its natural end; the first reason given counts.
+  void end_early(CallOutcome outcome, std::string reason);
 
-  // Requests from plugin `index`.
-  void plugin_abort(std::size_t index, std::string_view reason);
-  void plugin_cut(std::size_t index, Direction direction);
-  void plugin_wake(std::size_t index, Direction direction);
-  void plugin_pause(std::size_t index, Direction direction, bool paused);
-  void plugin_notify_drained(std::size_t index, Direction direction);
+  // PluginRequests: from plugin `plugin`.
+  void plugin_abort(std::size_t plugin, std::string_view reason) override;
+  void plugin_cut(std::size_t plugin, Direction direction) override;
+  void plugin_wake(std::size_t plugin, Direction direction) override;
+  void plugin_pause(std::size_t plugin, Direction direction, bool paused) override;
+  void plugin_notify_drained(std::size_t plugin, Direction direction) override;
   // The flow and stage of a plugin, once the flows exist and if the plugin
   // is a stage of that direction.
-  Flow* place_of(std::size_t index, Direction direction, std::size_t& stage);
+  Flow* place_of(std::size_t plugin, Direction direction, std::size_t& stage);
   std::vector<std::unique_ptr<Flow>>& flows(Direction direction) {
-    return flows_[index_of(direction)];
+    return directions_[index_of(direction)].flows;
   }
   const std::vector<std::unique_ptr<Flow>>& flows(Direction direction) const {
-    return flows_[index_of(direction)];
+    return directions_[index_of(direction)].flows;
   }
 
-  // Requests made during on_start, before the flows exist.
+  // Requests made during on_start, before the flows exist: each is done
+  // once they do, in the order asked.
   struct EarlyRequest {
+    enum class Kind : std::uint8_t { cut, pause, resume, wake, notify_drained };
     std::size_t plugin;
     Direction direction;
-    enum class Kind : std::uint8_t { cut, pause } kind;
+    Kind kind;
   };
   void apply_early_requests();
   std::vector<EarlyRequest> early_requests_;
 
   CallInfo info_;
   std::vector<ChainPlugin> plugins_;
-  std::vector<std::unique_ptr<PluginHandle>> handles_;
   Journal& journal_;
   SharedState& state_;
   FileSinks file_sinks_;
   TimerSet timers_;
+  CallServices services_;
+  std::vector<std::unique_ptr<PluginHandle>> handles_;
+  std::vector<PluginContext*> contexts_;  // handles_, as the flow builder takes them
 
   UniqueFd epoll_;
-  std::vector<Child> children_;
-  // Per direction, in stream order: the first reads from the sender, the
-  // last writes to the receiver, filter programs join the others.
-  std::vector<std::unique_ptr<Flow>> flows_[2];
-  std::vector<std::optional<StagePlace>> places_[2];
+  std::optional<ChildProcesses> children_;
+  DirectionFlows directions_[2];
   bool flows_built_ = false;
   SourceEndpoint source_;
   UniqueFd null_output_;  // /dev/null, to end a source output that is no socket
@@ -164,7 +146,9 @@ class Call {
   bool source_output_is_socket_ = false;
   int signal_fd_ = -1;
 
-  bool aborted_ = false;  // the call ends now; flows stop at the next check
+  // The call is ending before its natural end (a plugin's abort, a signal,
+  // a vanished caller, a failure): the flows stop at their next check.
+  bool ending_early_ = false;
   CallOutcome end_outcome_ = CallOutcome::completed;
   std::string end_reason_;
   std::string end_plugin_;

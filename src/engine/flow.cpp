@@ -8,35 +8,30 @@ Flow::Flow(Direction direction, std::unique_ptr<ByteFifo> fifo, std::vector<Flow
            int input_fd, int output_fd, std::function<void()> close_output)
     : direction_(direction),
       fifo_(std::move(fifo)),
-      stages_(std::move(stages)),
       input_fd_(input_fd),
       output_fd_(output_fd),
-      close_output_(std::move(close_output)),
-      position_(stages_.size(), 0),
-      limit_(stages_.size(), kNoLimit),
-      ended_(stages_.size(), false),
-      is_cut_(stages_.size(), false),
-      passes_all_(stages_.size(), false),
-      pausing_(stages_.size(), false),
-      wants_drained_(stages_.size(), false) {}
+      close_output_(std::move(close_output)) {
+  stages_.reserve(stages.size());
+  for (const FlowStage& stage : stages) stages_.push_back({stage});
+}
 
 std::uint64_t Flow::upstream(std::size_t stage) const {
-  return stage == 0 ? fifo_->tail() : position_[stage - 1];
+  return stage == 0 ? fifo_->tail() : stages_[stage - 1].position;
 }
 
 bool Flow::upstream_ended(std::size_t stage) const {
-  if (limit_[stage] != kNoLimit && upstream(stage) >= limit_[stage]) return true;
-  return stage == 0 ? input_eof_ : ended_[stage - 1];
+  if (stages_[stage].limit != kNoLimit && upstream(stage) >= stages_[stage].limit) return true;
+  return stage == 0 ? input_eof_ : stages_[stage - 1].ended;
 }
 
 std::uint64_t Flow::passed_by_last() const {
-  const std::uint64_t passed = stages_.empty() ? fifo_->tail() : position_.back();
+  const std::uint64_t passed = stages_.empty() ? fifo_->tail() : stages_.back().position;
   return std::min(passed, output_limit_);
 }
 
 bool Flow::last_ended() const {
   if (output_limit_ != kNoLimit && passed_by_last() >= output_limit_) return true;
-  return stages_.empty() ? input_eof_ : ended_.back();
+  return stages_.empty() ? input_eof_ : stages_.back().ended;
 }
 
 void Flow::set_fault(FlowFault fault, int error_number) {
@@ -47,18 +42,18 @@ void Flow::set_fault(FlowFault fault, int error_number) {
 }
 
 void Flow::cut(std::size_t stage) {
-  if (is_cut_[stage]) return;
-  is_cut_[stage] = true;
-  const std::uint64_t at = position_[stage];
+  if (stages_[stage].cut) return;
+  stages_[stage].cut = true;
+  const std::uint64_t at = stages_[stage].position;
   for (std::size_t later = stage + 1; later < stages_.size(); ++later)
-    limit_[later] = std::min(limit_[later], at);
+    stages_[later].limit = std::min(stages_[later].limit, at);
   output_limit_ = std::min(output_limit_, at);
   woken_ = true;
 }
 
 void Flow::pause_input(std::size_t stage, bool paused) {
-  if (pausing_[stage] == paused) return;
-  pausing_[stage] = paused;
+  if (stages_[stage].pausing == paused) return;
+  stages_[stage].pausing = paused;
   if (paused) {
     ++pause_count_;
   } else {
@@ -68,8 +63,8 @@ void Flow::pause_input(std::size_t stage, bool paused) {
 }
 
 void Flow::notify_when_drained(std::size_t stage) {
-  if (!wants_drained_[stage]) {
-    wants_drained_[stage] = true;
+  if (!stages_[stage].wants_drained) {
+    stages_[stage].wants_drained = true;
     ++drained_waiters_;
   }
 }
@@ -149,8 +144,8 @@ bool Flow::discard_dead_bytes() {
   // A byte is dead once no stage will be offered it again.
   std::uint64_t dead_until = fifo_->tail();
   for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
-    if (!ended_[stage] && position_[stage] < limit_[stage])
-      dead_until = std::min(dead_until, position_[stage]);
+    if (!stages_[stage].ended && stages_[stage].position < stages_[stage].limit)
+      dead_until = std::min(dead_until, stages_[stage].position);
   }
   if (dead_until <= fifo_->head()) return false;
   const std::size_t discarded =
@@ -161,7 +156,7 @@ bool Flow::discard_dead_bytes() {
 }
 
 void Flow::apply_drop(std::size_t stage, std::uint64_t count) {
-  const std::uint64_t at = position_[stage];
+  const std::uint64_t at = stages_[stage].position;
   const std::uint64_t head = fifo_->head();
   fifo_->remove(at, static_cast<std::size_t>(count));
   // Every position in [head, at] now refers to bytes moved `count` forward.
@@ -169,48 +164,48 @@ void Flow::apply_drop(std::size_t stage, std::uint64_t count) {
     if (position != kNoLimit && position >= head && position <= at) position += count;
   };
   for (std::size_t later = stage; later < stages_.size(); ++later) {
-    shift(position_[later]);
-    shift(limit_[later]);
+    shift(stages_[later].position);
+    shift(stages_[later].limit);
   }
   shift(output_limit_);
   stats_.dropped += count;
 }
 
-bool Flow::offer(std::size_t stage, const bool& aborted) {
+bool Flow::offer(std::size_t stage, const bool& call_ending) {
   bool progress = false;
-  FlowStage& current = stages_[stage];
-  while (!aborted) {
-    const std::uint64_t available = std::min(upstream(stage), limit_[stage]);
+  Stage& current = stages_[stage];
+  while (!call_ending) {
+    const std::uint64_t available = std::min(upstream(stage), current.limit);
     const bool stream_done = upstream_ended(stage);
-    if (passes_all_[stage] && position_[stage] < available) {
+    if (current.passes_all && current.position < available) {
       // An audited cut: the rest would have been dropped here; it passes.
-      position_[stage] = available;
+      current.position = available;
       progress = true;
     }
-    if (is_cut_[stage]) {
+    if (current.cut) {
       // Whatever reaches a cut stage is dropped; the fifo discards it once
       // the receiver is done.
-      if (position_[stage] < available) {
-        position_[stage] = available;
+      if (current.position < available) {
+        current.position = available;
         progress = true;
       }
     }
-    const std::uint64_t pending = available - position_[stage];
+    const std::uint64_t pending = available - current.position;
     if (pending == 0) {
-      if (stream_done && !ended_[stage]) {
-        ended_[stage] = true;
-        current.plugin->on_end(*current.context, direction_);
+      if (stream_done && !current.ended) {
+        current.ended = true;
+        current.of.plugin->on_end(*current.of.context, direction_);
         progress = true;
       }
       return progress;
     }
     DataView view{direction_, pending, {}, stream_done};
-    if (current.reads_bytes)
-      view.bytes = fifo_->bytes(position_[stage], static_cast<std::size_t>(pending));
-    const Verdict verdict = current.plugin->on_data(*current.context, view);
-    if (aborted) return true;
+    if (current.of.reads_bytes)
+      view.untrusted_bytes = fifo_->bytes(current.position, static_cast<std::size_t>(pending));
+    const Verdict verdict = current.of.plugin->on_data(*current.of.context, view);
+    if (call_ending) return true;
     const std::uint64_t count = std::min(verdict.count(), pending);
-    if (current.audit && verdict.kind() != Verdict::Kind::pass) {
+    if (current.of.audit && verdict.kind() != Verdict::Kind::pass) {
       if (verdict.kind() == Verdict::Kind::drop && count == 0) return progress;
       audit_verdict(stage, verdict, count);
       progress = true;
@@ -219,7 +214,7 @@ bool Flow::offer(std::size_t stage, const bool& aborted) {
     switch (verdict.kind()) {
       case Verdict::Kind::pass:
         if (count == 0) return progress;
-        position_[stage] += count;
+        current.position += count;
         break;
       case Verdict::Kind::drop:
         if (!fifo_->in_memory()) {
@@ -241,22 +236,22 @@ bool Flow::offer(std::size_t stage, const bool& aborted) {
 }
 
 void Flow::audit_verdict(std::size_t stage, const Verdict& verdict, std::uint64_t count) {
-  FlowStage& current = stages_[stage];
+  Stage& current = stages_[stage];
   const std::string direction(to_string(direction_));
   if (verdict.kind() == Verdict::Kind::drop) {
-    current.context->audit("drop", "drop " + std::to_string(count) + " bytes in " + direction);
-    position_[stage] += count;
+    current.of.context->audit("drop", "drop " + std::to_string(count) + " bytes in " + direction);
+    current.position += count;
   } else {
-    current.context->audit("cut", "cut " + direction);
-    passes_all_[stage] = true;
+    current.of.context->audit("cut", "cut " + direction);
+    current.passes_all = true;
   }
 }
 
-bool Flow::run_stages(const bool& aborted) {
+bool Flow::run_stages(const bool& call_ending) {
   bool progress = false;
   for (std::size_t stage = 0;
-       stage < stages_.size() && !aborted && fault_ != FlowFault::plugin_error; ++stage)
-    progress |= offer(stage, aborted);
+       stage < stages_.size() && !call_ending && fault_ != FlowFault::plugin_error; ++stage)
+    progress |= offer(stage, call_ending);
   return progress;
 }
 
@@ -265,33 +260,34 @@ bool Flow::notify_drained() {
   bool notified = false;
   // Bytes that the last stage has not passed yet are held by some later
   // stage, which has taken them as a receiver would.
-  const std::uint64_t passed_by_all = position_.empty() ? fifo_->head() : position_.back();
+  const std::uint64_t passed_by_all = stages_.empty() ? fifo_->head() : stages_.back().position;
   for (std::size_t stage = 0; stage < stages_.size(); ++stage) {
     // Drained for a stage once every byte it passed has left the fifo or is
     // held by a later stage (a second holder waiting for more: if that one
     // counted, each would wait for the other); bytes that stages before it
     // still hold do not count.
-    if (!wants_drained_[stage] || fifo_->head() < std::min(position_[stage], passed_by_all))
+    if (!stages_[stage].wants_drained ||
+        fifo_->head() < std::min(stages_[stage].position, passed_by_all))
       continue;
-    wants_drained_[stage] = false;
+    stages_[stage].wants_drained = false;
     --drained_waiters_;
     notified = true;
-    stages_[stage].plugin->on_drained(*stages_[stage].context, direction_);
+    stages_[stage].of.plugin->on_drained(*stages_[stage].of.context, direction_);
   }
   // What the plugins asked for in on_drained (wake, resume input) is done in
   // the next round.
   return notified;
 }
 
-bool Flow::pump(const bool& aborted) {
+bool Flow::pump(const bool& call_ending) {
   bool changed = false;
   bool progress = true;
-  while (progress && !aborted && !stopped_ && fault_ != FlowFault::plugin_error) {
+  while (progress && !call_ending && !stopped_ && fault_ != FlowFault::plugin_error) {
     progress = woken_;
     woken_ = false;
     progress |= read_input();
-    progress |= run_stages(aborted);
-    if (aborted) break;
+    progress |= run_stages(call_ending);
+    if (call_ending) break;
     progress |= write_output();
     progress |= end_output();
     progress |= discard_dead_bytes();

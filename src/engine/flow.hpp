@@ -24,6 +24,7 @@
 
 namespace qrexec_proxy {
 
+// A plugin as a stage of a flow.
 struct FlowStage {
   Plugin* plugin = nullptr;
   PluginContext* context = nullptr;
@@ -65,8 +66,9 @@ class Flow {
   void set_output_ready() { output_ready_ = true; }
 
   // Does all the work possible without blocking. Returns true if anything
-  // changed. Stops early once `aborted` (owned by the call) is set.
-  bool pump(const bool& aborted);
+  // changed. Stops early once `call_ending` (owned by the call) is set: the
+  // call is ending before its natural end.
+  bool pump(const bool& call_ending);
 
   // Requests from plugins, by stage index in this flow's order.
   void cut(std::size_t stage);
@@ -90,8 +92,8 @@ class Flow {
   bool upstream_ended(std::size_t stage) const;
   std::uint64_t passed_by_last() const;
   bool last_ended() const;
-  bool run_stages(const bool& aborted);
-  bool offer(std::size_t stage, const bool& aborted);
+  bool run_stages(const bool& call_ending);
+  bool offer(std::size_t stage, const bool& call_ending);
   void apply_drop(std::size_t stage, std::uint64_t count);
   void audit_verdict(std::size_t stage, const Verdict& verdict, std::uint64_t count);
   bool read_input();
@@ -103,18 +105,22 @@ class Flow {
 
   Direction direction_;
   std::unique_ptr<ByteFifo> fifo_;
-  std::vector<FlowStage> stages_;
   int input_fd_;
   int output_fd_;
   std::function<void()> close_output_;
 
-  std::vector<std::uint64_t> position_;  // per stage: passed up to here
-  std::vector<std::uint64_t> limit_;     // per stage: offered at most up to here (cuts)
-  std::vector<bool> ended_;              // per stage: end of stream passed it
-  std::vector<bool> is_cut_;             // per stage: cut here, drops what reaches it
-  std::vector<bool> passes_all_;         // per stage: audited a cut, passes the rest unseen
-  std::vector<bool> pausing_;            // per stage: asked to pause input
-  std::vector<bool> wants_drained_;
+  // A stage: the plugin, and where the stream is for it.
+  struct Stage {
+    FlowStage of;
+    std::uint64_t position = 0;      // passed up to here
+    std::uint64_t limit = kNoLimit;  // offered at most up to here (cuts)
+    bool ended = false;              // the end of the stream passed it
+    bool cut = false;                // cut here: drops what reaches it
+    bool passes_all = false;         // audited a cut: passes the rest unseen
+    bool pausing = false;            // asked to pause input
+    bool wants_drained = false;      // asked for on_drained
+  };
+  std::vector<Stage> stages_;
   std::uint64_t output_limit_ = kNoLimit;
   std::size_t pause_count_ = 0;
   std::size_t drained_waiters_ = 0;

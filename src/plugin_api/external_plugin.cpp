@@ -128,10 +128,11 @@ class ExternalPlugin final : public Plugin {
 
   Verdict on_data(PluginContext& context, const DataView& data) override {
     if (plugin_.on_data == nullptr) return Verdict::pass(data.size);
-    const qrp_data view{
-        static_cast<std::uint32_t>(index_of(data.direction)), data.size,
-        data.bytes.empty() ? nullptr : reinterpret_cast<unsigned char*>(data.bytes.data()),
-        data.end_of_stream ? 1 : 0};
+    const qrp_data view{static_cast<std::uint32_t>(index_of(data.direction)), data.size,
+                        data.untrusted_bytes.empty()
+                            ? nullptr
+                            : reinterpret_cast<unsigned char*>(data.untrusted_bytes.data()),
+                        data.end_of_stream ? 1 : 0};
     const qrp_verdict verdict = plugin_.on_data(instance_, &host(context), &view);
     switch (verdict.kind) {
       case QRP_DROP:

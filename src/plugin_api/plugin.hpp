@@ -54,8 +54,10 @@ struct LogField {
 // Bytes offered to a plugin in one direction.
 struct DataView {
   Direction direction;
-  std::uint64_t size = 0;      // bytes pending at this plugin
-  std::span<std::byte> bytes;  // their contents when the plugin reads bytes, else empty
+  std::uint64_t size = 0;  // bytes pending at this plugin
+  // Their contents when the plugin reads bytes, else empty. They come from
+  // the qubes on either side of the call: untrusted, whatever they claim.
+  std::span<std::byte> untrusted_bytes;
   bool end_of_stream = false;  // nothing will follow these bytes
 };
 

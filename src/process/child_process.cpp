@@ -1,10 +1,8 @@
-#include "engine/destination.hpp"
+#include "process/child_process.hpp"
 
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <string_view>
 #include <utility>
 
 #include <fcntl.h>
@@ -12,12 +10,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-extern char** environ;
-
 namespace qrexec_proxy {
 namespace {
 
-// The pipes that carry the call to and from the destination. Large ones
+// The pipes that carry the call to and from the child. Large ones
 // let the engine move many bytes with each splice() and wake up less often;
 // the kernel may refuse the size (per-user pipe limits), which only costs
 // speed.
@@ -63,9 +59,9 @@ class SpawnAttributes {
 
 }  // namespace
 
-DestinationSpawn Destination::spawn(const std::vector<std::string>& argv,
-                                    const std::vector<std::string>& environment) {
-  DestinationSpawn result;
+ChildSpawn ChildProcess::spawn(const std::vector<std::string>& argv,
+                               const std::vector<std::string>& environment) {
+  ChildSpawn result;
   PipeEnds in, out, err;
   if (!make_pipe(in, kCallPipeCapacity) || !make_pipe(out, kCallPipeCapacity) || !make_pipe(err)) {
     result.error_number = errno;
@@ -99,26 +95,26 @@ DestinationSpawn Destination::spawn(const std::vector<std::string>& argv,
     result.error_number = error;
     return result;
   }
-  Destination destination;
-  destination.pid_ = pid;
-  destination.pidfd_.reset(open_pidfd(pid));
-  destination.stdin_ = std::move(in.write);
-  destination.stdout_ = std::move(out.read);
-  destination.stderr_ = std::move(err.read);
-  if (!destination.pidfd_ || !set_nonblocking(destination.stdin_fd()) ||
-      !set_nonblocking(destination.stdout_fd()) || !set_nonblocking(destination.stderr_fd())) {
+  ChildProcess child;
+  child.pid_ = pid;
+  child.pidfd_.reset(open_pidfd(pid));
+  child.stdin_ = std::move(in.write);
+  child.stdout_ = std::move(out.read);
+  child.stderr_ = std::move(err.read);
+  if (!child.pidfd_ || !set_nonblocking(child.stdin_fd()) || !set_nonblocking(child.stdout_fd()) ||
+      !set_nonblocking(child.stderr_fd())) {
     result.error_number = errno;
-    destination.signal(SIGKILL);
+    child.signal(SIGKILL);
     while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
     }
-    destination.exit_status_ = 128 + SIGKILL;
+    child.exit_status_ = 128 + SIGKILL;
     return result;
   }
-  result.destination.emplace(std::move(destination));
+  result.child.emplace(std::move(child));
   return result;
 }
 
-Destination::Destination(Destination&& other) noexcept
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       pidfd_(std::move(other.pidfd_)),
       stdin_(std::move(other.stdin_)),
@@ -126,7 +122,7 @@ Destination::Destination(Destination&& other) noexcept
       stderr_(std::move(other.stderr_)),
       exit_status_(other.exit_status_) {}
 
-Destination::~Destination() {
+ChildProcess::~ChildProcess() {
   if (pid_ > 0 && !exit_status_) {
     // Never leave a child behind: an early return or a bug still ends it.
     signal(SIGKILL);
@@ -135,7 +131,7 @@ Destination::~Destination() {
   }
 }
 
-bool Destination::reap() {
+bool ChildProcess::reap() {
   if (exit_status_) return true;
   if (pid_ <= 0) return false;
   int status = 0;
@@ -150,7 +146,7 @@ bool Destination::reap() {
   return true;
 }
 
-bool Destination::has_exited() const {
+bool ChildProcess::has_exited() const {
   if (exit_status_) return true;
   if (pid_ <= 0) return false;
   siginfo_t info{};
@@ -158,7 +154,7 @@ bool Destination::has_exited() const {
          info.si_pid == pid_;
 }
 
-void Destination::wait() {
+void ChildProcess::wait() {
   if (exit_status_ || pid_ <= 0) return;
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0)
@@ -166,24 +162,10 @@ void Destination::wait() {
   exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-void Destination::signal(int signal_number) const {
+void ChildProcess::signal(int signal_number) const {
   if (pid_ <= 0 || exit_status_) return;
   // The child leads its own group; its helpers go too.
   if (::kill(-pid_, signal_number) != 0) ::kill(pid_, signal_number);
-}
-
-std::vector<std::string> destination_environment() {
-  static constexpr std::array<std::string_view, 6> caller_variables = {
-      "QREXEC_REMOTE_DOMAIN=",    "QREXEC_SERVICE_ARGUMENT=",      "QREXEC_SERVICE_FULL_NAME=",
-      "QREXEC_REQUESTED_TARGET=", "QREXEC_REQUESTED_TARGET_TYPE=", "QREXEC_REMOTE_DOMAIN_ID="};
-  std::vector<std::string> environment;
-  for (char** variable = environ; variable != nullptr && *variable != nullptr; ++variable) {
-    const std::string_view entry(*variable);
-    bool drop = false;
-    for (const auto prefix : caller_variables) drop |= entry.starts_with(prefix);
-    if (!drop) environment.emplace_back(entry);
-  }
-  return environment;
 }
 
 }  // namespace qrexec_proxy

@@ -1,7 +1,8 @@
-// The destination side of a call: a child process (qrexec-client-vm DST
-// SERVICE, or any command for local runs) with pipes for stdin, stdout and
-// stderr. Its stdin and stdout carry the call; its stderr is read by the
-// engine and sent to the journal, never to the caller.
+// A child process of a call: the destination (qrexec-client-vm DST
+// SERVICE, or any command for local runs) or a filter program of the exec
+// plugin, with pipes for stdin, stdout and stderr. Its stdin and stdout
+// carry the call's bytes; its stderr is read by the engine and sent to the
+// journal, never to the caller.
 #pragma once
 
 #include "io/unique_fd.hpp"
@@ -14,19 +15,19 @@
 
 namespace qrexec_proxy {
 
-struct DestinationSpawn;
+struct ChildSpawn;
 
-class Destination {
+class ChildProcess {
  public:
   // Starts `argv[0]` (an absolute path) with `argv` in its own process
   // group, default signal dispositions, an empty signal mask, and only
   // descriptors 0-2 open. `environment` replaces ours.
-  static DestinationSpawn spawn(const std::vector<std::string>& argv,
-                                const std::vector<std::string>& environment);
+  static ChildSpawn spawn(const std::vector<std::string>& argv,
+                          const std::vector<std::string>& environment);
 
-  Destination(Destination&& other) noexcept;
-  Destination& operator=(Destination&&) = delete;
-  ~Destination();
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ~ChildProcess();
 
   // Our ends, non-blocking: we write its stdin, read its stdout and stderr.
   int stdin_fd() const { return stdin_.get(); }
@@ -53,7 +54,7 @@ class Destination {
   void signal(int signal_number) const;
 
  private:
-  Destination() = default;
+  ChildProcess() = default;
   pid_t pid_ = -1;
   UniqueFd pidfd_;
   UniqueFd stdin_;
@@ -62,13 +63,9 @@ class Destination {
   std::optional<int> exit_status_;
 };
 
-struct DestinationSpawn {
-  std::optional<Destination> destination;
+struct ChildSpawn {
+  std::optional<ChildProcess> child;
   int error_number = 0;  // why posix_spawn failed
 };
-
-// Our environment without the variables that describe the calling qube
-// (QREXEC_REMOTE_DOMAIN, QREXEC_SERVICE_*...): they are not the destination's.
-std::vector<std::string> destination_environment();
 
 }  // namespace qrexec_proxy

@@ -1,7 +1,6 @@
 #include "service/service.hpp"
 
 #include "capabilities/shared_state.hpp"
-#include "engine/destination.hpp"
 #include "engine/exit_status.hpp"
 #include "input/call_request.hpp"
 #include "input/names.hpp"

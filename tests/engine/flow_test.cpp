@@ -51,8 +51,9 @@ class ScriptedStage final : public Plugin {
     EXPECT_FALSE(ended_) << "data after the end of the stream";
     EXPECT_LE(seen_ + data.size, expected_.size()) << "more bytes than the stage's input";
     if (script_.reads) {
-      EXPECT_EQ(data.bytes.size(), data.size);
-      const std::string got(reinterpret_cast<const char*>(data.bytes.data()), data.bytes.size());
+      EXPECT_EQ(data.untrusted_bytes.size(), data.size);
+      const std::string got(reinterpret_cast<const char*>(data.untrusted_bytes.data()),
+                            data.untrusted_bytes.size());
       EXPECT_EQ(got, expected_.substr(seen_, data.size)) << "wrong bytes at offset " << seen_;
     }
     if (script_.cut_at && seen_ == *script_.cut_at) {

@@ -318,14 +318,15 @@ Verdict Probe::on_data(PluginContext& context, const DataView& data) {
   Seen& seen = seen_[index_of(direction)];
   FUZZ_CHECK(!seen.ended);
   FUZZ_CHECK(data.size > 0);
-  const bool reads = !data.bytes.empty();
+  const bool reads = !data.untrusted_bytes.empty();
   if (reads) {
-    FUZZ_CHECK(data.bytes.size() == data.size);
+    FUZZ_CHECK(data.untrusted_bytes.size() == data.size);
     if (!run_.drops(direction)) {
       const std::string& expected =
           run_.upstream_content(direction, run_.stage_of(index_, direction));
       FUZZ_CHECK(seen.offered + data.size <= expected.size());
-      FUZZ_CHECK(std::memcmp(data.bytes.data(), expected.data() + seen.offered, data.size) == 0);
+      FUZZ_CHECK(
+          std::memcmp(data.untrusted_bytes.data(), expected.data() + seen.offered, data.size) == 0);
     }
   }
   const Verdict verdict = inner_.on_data(context, data);
@@ -333,7 +334,7 @@ Verdict Probe::on_data(PluginContext& context, const DataView& data) {
   if (verdict.kind() == Verdict::Kind::pass) {
     // Read after the plugin answered: a plugin may rewrite what it passes.
     if (reads)
-      seen.content.append(reinterpret_cast<const char*>(data.bytes.data()),
+      seen.content.append(reinterpret_cast<const char*>(data.untrusted_bytes.data()),
                           static_cast<std::size_t>(count));
     seen.passed += count;
     seen.offered += count;

@@ -79,7 +79,7 @@ class DirectionDriver {
       }
       DataView view{direction_, pending_.size(), {}, end_of_stream_};
       if (needs_.reads_bytes)
-        view.bytes = {reinterpret_cast<std::byte*>(pending_.data()), pending_.size()};
+        view.untrusted_bytes = {reinterpret_cast<std::byte*>(pending_.data()), pending_.size()};
       const Verdict verdict = plugin_.on_data(context_, view);
       if (context_.aborted) {
         stopped_ = true;  // the engine stops the call at once

@@ -1,0 +1,39 @@
+#include "engine/plugin_handle.hpp"
+
+#include <array>
+#include <string>
+
+namespace qrexec_proxy {
+
+TimerId PluginHandle::start_timer(Clock::duration delay) {
+  return services_.timers.start(index_, Clock::now() + delay);
+}
+
+void PluginHandle::log(Priority priority, std::string_view message,
+                       std::span<const LogField> fields) {
+  // Room for the plugin's own fields plus PLUGIN; more are left out.
+  std::array<LogField, 16> all{};
+  std::size_t count = 0;
+  all[count++] = {"PLUGIN", plugin_.name};
+  for (const auto& field : fields)
+    if (count < all.size()) all[count++] = field;
+  services_.journal.send(priority, journal_event::plugin, message, {all.data(), count});
+}
+
+void PluginHandle::abort(std::string_view reason) {
+  if (audit_mode()) return audit("abort", "abort the call (" + std::string(reason) + ")");
+  services_.requests.plugin_abort(index_, reason);
+}
+
+void PluginHandle::cut(Direction direction) {
+  if (audit_mode()) return audit("cut", "cut " + std::string(to_string(direction)));
+  services_.requests.plugin_cut(index_, direction);
+}
+
+void PluginHandle::audit(std::string_view action, std::string_view what) {
+  const LogField fields[] = {{"PLUGIN", plugin_.name}, {"ACTION", action}};
+  services_.journal.send(Priority::notice, journal_event::audit,
+                         "audit: " + plugin_.name + " would " + std::string(what), fields);
+}
+
+}  // namespace qrexec_proxy
