@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <sstream>
-#include <thread>
 
 namespace qrexec_proxy {
 namespace {
@@ -36,12 +35,10 @@ class MaxConn final : public Plugin {
     reason << "max_conn: " << limit_ << (limit_ == 1 ? " call" : " calls") << " of chain "
            << call.chain << (per_source_ ? " from " + call.source : std::string()) << " already "
            << (limit_ == 1 ? "runs" : "run");
-    // Slows down a caller that retries at once; nothing of the call has
-    // started yet, so blocking here holds up nothing but this refusal. An
-    // audited refusal lets the call go on: it is not held up either.
-    if (reject_delay_ > 0 && !context.audit_mode())
-      std::this_thread::sleep_for(Seconds(reject_delay_));
-    return Admission::refuse(reason.str());
+    // Slows down a caller that retries at once. The engine waits, and
+    // answers at once when the caller goes away.
+    return Admission::refuse(reason.str())
+        .after(std::chrono::duration_cast<Clock::duration>(Seconds(reject_delay_)));
   }
 
  private:
@@ -73,7 +70,8 @@ PluginDescriptor describe_max_conn() {
               .with_default(false),
           OptionSpec::number("reject_delay",
                              "Seconds a refused call waits before it is answered, to slow down a "
-                             "caller that retries at once; between 0 and 60.")
+                             "caller that retries at once (answered at once when the caller "
+                             "leaves first); between 0 and 60.")
               .with_default(0.0)
               .at_least(0)
               .at_most(60),

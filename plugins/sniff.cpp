@@ -17,6 +17,10 @@ constexpr std::int64_t kDefaultRecordBytes = 16 * 1024;
 // A rendered record then stays well under 1 MiB (text escapes take up to
 // four characters a byte, and the data is in MESSAGE and DATA).
 constexpr std::int64_t kMaxRecordBytes = 64 * 1024;
+// Records of one call by default: 16 MiB of stream at the default record
+// size, well under journald's default burst (10000 records in 30 s for a
+// unit), so that a call's other records, its summary first, still get in.
+constexpr std::int64_t kDefaultMaxRecords = 1000;
 
 enum class Decode : std::uint8_t { base64, hex, text };
 
@@ -44,7 +48,8 @@ class Sniff final : public Plugin {
       : decode_(decode_from_name(options.string("decode"))),
         // Checked at load, so always found.
         encoding_(text_encoding_from_name(options.string("encoding")).value_or(TextEncoding::utf8)),
-        record_bytes_(static_cast<std::size_t>(options.integer("record_bytes"))) {
+        record_bytes_(static_cast<std::size_t>(options.integer("record_bytes"))),
+        max_records_(options.integer("max_records")) {
     data_.reserve(4 * record_bytes_);
     message_.reserve(4 * record_bytes_ + 256);
   }
@@ -55,6 +60,17 @@ class Sniff final : public Plugin {
     std::uint64_t& offset = offsets_[index_of(data.direction)];
     std::span<const std::byte> rest = data.untrusted_bytes;
     while (!rest.empty()) {
+      if (max_records_ >= 0 && records_ >= static_cast<std::uint64_t>(max_records_)) {
+        if (records_ == static_cast<std::uint64_t>(max_records_)) {
+          ++records_;  // said once
+          context.log(Priority::notice, "sniff: max_records (" + std::to_string(max_records_) +
+                                            ") reached: nothing more of this call is logged");
+        }
+        left_out_[index_of(data.direction)] += rest.size();
+        offset += rest.size();
+        break;
+      }
+      ++records_;
       const std::size_t length = decode_ == Decode::text
                                      ? text_piece_length(rest, record_bytes_, encoding_)
                                      : std::min(rest.size(), record_bytes_);
@@ -63,6 +79,17 @@ class Sniff final : public Plugin {
       rest = rest.subspan(length);
     }
     return Verdict::pass(data.size);
+  }
+
+  void on_end(PluginContext& context, Direction direction) override {
+    const std::uint64_t left_out = left_out_[index_of(direction)];
+    if (left_out == 0) return;
+    const std::string bytes = std::to_string(left_out);
+    const LogField fields[] = {{"DIRECTION", to_string(direction)}, {"LEFT_OUT", bytes}};
+    context.log(Priority::notice,
+                "sniff: " + bytes + " bytes of " + std::string(to_string(direction)) +
+                    " were not logged (max_records)",
+                fields);
   }
 
  private:
@@ -111,7 +138,10 @@ class Sniff final : public Plugin {
   Decode decode_;
   TextEncoding encoding_;
   std::size_t record_bytes_;
+  std::int64_t max_records_;  // -1: no limit
+  std::uint64_t records_ = 0;
   std::array<std::uint64_t, 2> offsets_{};
+  std::array<std::uint64_t, 2> left_out_{};  // bytes not logged, per direction
   // Reused for every record, so logging does not allocate once warm.
   std::string data_;
   std::string message_;
@@ -133,7 +163,8 @@ PluginDescriptor describe_sniff() {
       "fields CHAIN, SOURCE, TARGET, SERVICE, PLUGIN, DIRECTION (src2dst or dst2src), DECODE, "
       "OFFSET (where the chunk starts in its direction's stream), LENGTH (its size in bytes), "
       "DATA, and ENCODING for text. A chunk longer than record_bytes is split into several "
-      "records. With decode str, "
+      "records. A call gets at most max_records records (1000 by default): a qube that sends "
+      "without end cannot flood the journal. With decode str, "
       "printable characters appear as they are and everything else is escaped: `\\\\`, `\\n`, "
       "`\\r`, `\\t`, `\\xNN` for a byte that is no printable character (control bytes, invalid "
       "text), and `\\uNNNN` (`\\UNNNNNNNN` beyond U+FFFF) for characters that could act on a "
@@ -163,6 +194,15 @@ PluginDescriptor describe_sniff() {
               .with_default(kDefaultRecordBytes)
               .at_least(16)
               .at_most(static_cast<double>(kMaxRecordBytes)),
+          OptionSpec::integer(
+              "max_records",
+              "Most records of the bytes of one call, both directions together; then one record "
+              "says so, and at the end of each direction one more how many bytes were not "
+              "logged. -1 for no limit: the qubes of a call can then write to the journal as "
+              "fast as they send, and a busy call's records may push others out.")
+              .with_default(kDefaultMaxRecords)
+              .at_least(1)
+              .or_off(-1),
       },
       [](const PluginOptions& options) { return std::make_unique<Sniff>(options); },
   };

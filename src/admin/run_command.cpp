@@ -78,8 +78,8 @@ int run_command(const AdminContext& context, const RunOptions& options) {
   journal.set_call(info);
   const UniqueFd signals = block_termination_signals();
   context.out.flush();
-  const CallResult result =
-      run_chain(*chain, info, SourceEndpoint{0, 1}, argv, settings, journal, signals.get());
+  const CallResult result = run_chain(*chain, config.proxy, info, SourceEndpoint{0, 1}, argv,
+                                      settings, journal, signals.get());
   journal.settle();
   if (result.outcome != CallOutcome::completed) {
     std::string text = "call " + std::string(to_string(result.outcome));

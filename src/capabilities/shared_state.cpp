@@ -85,9 +85,10 @@ std::string SharedState::update(const std::filesystem::path& directory, std::str
 
 SharedState::SlotResult SharedState::take_slot(const std::filesystem::path& directory,
                                                std::string_view name, std::size_t limit,
-                                               std::string& error) {
+                                               std::string& error, std::size_t first) {
   if (error = ensure_directory(directory); !error.empty()) return SlotResult::error;
-  for (std::size_t slot = 0; slot < limit; ++slot) {
+  for (std::size_t tried = 0; tried < limit; ++tried) {
+    const std::size_t slot = (first + tried) % limit;
     const auto path = directory / (std::string(name) + ".slot" + std::to_string(slot));
     UniqueFd fd = open_record(path);
     if (!fd) {

@@ -29,9 +29,11 @@ class SharedState {
 
   enum class SlotResult { taken, all_busy, error };
   // Takes one of `limit` slots of `name` and holds it until this object is
-  // destroyed (the end of the call) or the process dies.
+  // destroyed (the end of the call) or the process dies. Slots are tried
+  // from `first` on (wrapping around): calls that start at different slots
+  // (their pid, say) mostly find a free one at once.
   SlotResult take_slot(const std::filesystem::path& directory, std::string_view name,
-                       std::size_t limit, std::string& error);
+                       std::size_t limit, std::string& error, std::size_t first = 0);
 
  private:
   std::filesystem::path root_;

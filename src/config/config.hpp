@@ -7,6 +7,8 @@
 // chain of the same name from an earlier one (template-wide).
 #pragma once
 
+#include "config/config_problem.hpp"
+#include "config/proxy_settings.hpp"
 #include "plugin_api/options.hpp"
 #include "plugin_api/registry.hpp"
 
@@ -35,24 +37,11 @@ struct ChainConfig {
   bool allow_dom0 = false;
 };
 
-// One thing wrong with the config, with as much place as is known.
-struct ConfigProblem {
-  std::filesystem::path file;
-  int line = 0;  // 1-based; 0 when not a syntax error
-  int column = 0;
-  std::string chain;
-  std::string plugin;  // as written in the chain, with its index: "byte_limit" or "#2 sniff"
-  std::string option;
-  std::string message;
-
-  // "FILE:LINE:COLUMN: message" for syntax errors,
-  // "FILE: chain C, plugin P, option O: message" otherwise.
-  std::string format() const;
-};
-
 struct Config {
   std::map<std::string, ChainConfig, std::less<>> chains;
-  std::vector<std::filesystem::path> files;  // every file read, in order
+  std::vector<std::filesystem::path> files;  // every chain file read, in order
+  ProxySettings proxy;                       // from proxy.json
+  std::vector<std::filesystem::path> proxy_files;
   std::vector<ConfigProblem> problems;
   // Every chain was read and checked; false when load_config_for_call found
   // the config stamped valid and read only the chain called.

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -28,6 +29,14 @@ int make_nonblocking(int fd) {
   if (flags >= 0 && (flags & O_NONBLOCK) == 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   return flags;
 }
+
+// The most of its children's stderr a call logs.
+constexpr std::size_t kMostStderrLines = 200;
+constexpr std::size_t kMostStderrBytes = 32 * 1024;
+
+// How long a destination may take to exit once its caller has left, owing
+// it nothing (the caller's tool is done: the destination is exiting).
+constexpr std::chrono::seconds kLeftCallerGrace{5};
 
 std::string errno_text(int error_number) {
   return std::strerror(error_number);
@@ -53,12 +62,14 @@ std::string_view to_string(CallOutcome outcome) {
   return "failed";
 }
 
-Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state)
+Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state,
+           std::optional<Clock::duration> finish_timeout)
     : info_(std::move(info)),
       plugins_(std::move(plugins)),
       journal_(journal),
       state_(state),
-      services_{info_, timers_, journal_, state_, file_sinks_, *this} {
+      services_{info_, timers_, journal_, state_, file_sinks_, *this},
+      finish_timeout_(finish_timeout) {
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     handles_.push_back(std::make_unique<PluginHandle>(services_, plugins_[i], i));
     contexts_.push_back(handles_.back().get());
@@ -167,9 +178,27 @@ bool Call::admit(CallResult& result) {
         admission.kind() == Admission::Kind::refuse ? CallOutcome::refused : CallOutcome::failed;
     result.reason = admission.reason();
     result.plugin = plugins_[i].name;
+    if (admission.delay() > Clock::duration::zero()) wait_before_refusing(admission.delay());
     return false;
   }
   return true;
+}
+
+// Nothing of the call has started: the only things to watch are the caller
+// leaving (its connection hung up: a caller that has only ended its input
+// still waits for the answer) and a signal to stop.
+void Call::wait_before_refusing(Clock::duration wait) {
+  const auto deadline = Clock::now() + wait;
+  std::array<pollfd, 3> watched = {pollfd{source_.input_fd, 0, 0}, pollfd{source_.output_fd, 0, 0},
+                                   pollfd{signal_fd_, POLLIN, 0}};
+  const nfds_t count = signal_fd_ >= 0 ? 3 : 2;
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left <= std::chrono::milliseconds::zero()) return;
+    const int ready = ::poll(watched.data(), count, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready != 0) return;  // the caller hung up, a signal came, or poll failed
+  }
 }
 
 void Call::close_source_output() {
@@ -216,16 +245,13 @@ bool Call::watch_everything() {
   return signal_fd_ < 0 || watch(signal_fd_, EPOLLIN, {EventKind::signals});
 }
 
-bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
-                 const std::vector<std::string>& environment, int signal_fd,
+bool Call::start(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
                  const LockDown& lock_down, CallResult& result) {
   auto fail = [&](std::string reason) {
     result.outcome = CallOutcome::failed;
     result.reason = std::move(reason);
     return false;
   };
-  source_ = source;
-  signal_fd_ = signal_fd;
   epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!epoll_) return fail("epoll_create1: " + errno_text(errno));
 
@@ -238,16 +264,16 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
   if (const int failure = children_->start_destination(argv, environment))
     return fail("cannot start " + escape_for_log(argv.front()) + ": " + errno_text(failure));
 
-  source_input_flags_ = make_nonblocking(source.input_fd);
-  source_output_flags_ = make_nonblocking(source.output_fd);
-  source_output_is_socket_ = is_socket(source.output_fd);
+  source_input_flags_ = make_nonblocking(source_.input_fd);
+  source_output_flags_ = make_nonblocking(source_.output_fd);
+  source_output_is_socket_ = is_socket(source_.output_fd);
   if (!source_output_is_socket_) {
     null_output_.reset(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     if (!null_output_) return fail("cannot open /dev/null: " + errno_text(errno));
   }
 
   FlowBuilder builder(info_, plugins_, contexts_, *children_,
-                      {source.input_fd, source.output_fd, [this] { close_source_output(); }},
+                      {source_.input_fd, source_.output_fd, [this] { close_source_output(); }},
                       environment);
   std::string error;
   for (const Direction direction : kBothDirections)
@@ -266,17 +292,44 @@ bool Call::start(SourceEndpoint source, const std::vector<std::string>& argv,
 
 // --- the running call ----------------------------------------------------------
 
-void Call::log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line) {
+// A line a child wrote to its stderr, while the call's budget lasts: a
+// child that writes without end must not flood the journal (and push the
+// call's own records out of it).
+void Call::log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line,
+                            std::size_t cut_bytes) {
+  const std::size_t size = safe_line.size() + cut_bytes;
+  if (stderr_logged_.lines >= kMostStderrLines ||
+      stderr_logged_.bytes + safe_line.size() > kMostStderrBytes) {
+    ++stderr_left_out_.lines;
+    stderr_left_out_.bytes += size;
+    return;
+  }
+  ++stderr_logged_.lines;
+  stderr_logged_.bytes += safe_line.size();
+  std::string text(safe_line);
+  if (cut_bytes > 0) text += " [line cut: " + std::to_string(cut_bytes) + " more bytes left out]";
   if (!child.plugin) {
-    journal_.send(Priority::warning, journal_event::destination_stderr,
-                  "destination: " + std::string(safe_line));
+    journal_.send(Priority::warning, journal_event::destination_stderr, "destination: " + text);
     return;
   }
   const std::string& name = plugins_[*child.plugin].name;
   const std::string direction(to_string(child.direction));
   const LogField fields[] = {{"PLUGIN", name}, {"DIRECTION", direction}};
   journal_.send(Priority::warning, journal_event::plugin,
-                name + " " + direction + " program: " + std::string(safe_line), fields);
+                name + " " + direction + " program: " + text, fields);
+}
+
+void Call::log_stderr_left_out() {
+  if (stderr_left_out_.lines == 0) return;
+  const std::string lines = std::to_string(stderr_left_out_.lines);
+  const std::string bytes = std::to_string(stderr_left_out_.bytes);
+  const LogField fields[] = {{"STDERR_LINES_LEFT_OUT", lines}, {"STDERR_BYTES_LEFT_OUT", bytes}};
+  journal_.send(Priority::warning, journal_event::destination_stderr,
+                "stderr: " + lines + " more lines (" + bytes +
+                    " bytes) of the call's programs left out: at most " +
+                    std::to_string(kMostStderrLines) + " lines and " +
+                    std::to_string(kMostStderrBytes / 1024) + " KiB of a call's stderr are logged",
+                fields);
 }
 
 void Call::child_exited(std::size_t index) {
@@ -303,17 +356,14 @@ void Call::dispatch(const EventKey& key, std::uint32_t events) {
       Flow& f = *direction_flows[key.index];
       const bool writes_to_source =
           key.direction == Direction::dst2src && key.index + 1 == direction_flows.size();
-      // The caller's end is closed while it still had bytes to receive.
-      if (writes_to_source && (events & (EPOLLERR | EPOLLHUP)) && !f.output_done())
-        end_early(CallOutcome::source_gone, "the caller closed the connection");
+      if (writes_to_source && (events & (EPOLLERR | EPOLLHUP)) && !f.output_done()) caller_left();
       f.set_output_ready();
       break;
     }
     case EventKind::child_stderr:
       children_->read_stderr(key.index, false,
-                             [this](const ChildProcesses::Child& child, std::string_view line) {
-                               log_child_stderr(child, line);
-                             });
+                             [this](const ChildProcesses::Child& child, std::string_view line,
+                                    std::size_t cut) { log_child_stderr(child, line, cut); });
       break;
     case EventKind::child_exit:
       child_exited(key.index);
@@ -349,8 +399,7 @@ void Call::check_flows() {
           // Into the source: the caller is gone. Into the destination or a
           // filter program: it stopped reading; what it did not take is
           // discarded, as qrexec does when a service closes its stdin.
-          if (direction == Direction::dst2src && k + 1 == direction_flows.size())
-            end_early(CallOutcome::source_gone, "the caller closed the connection");
+          if (direction == Direction::dst2src && k + 1 == direction_flows.size()) caller_left();
           break;
         case FlowFault::read_error:
         case FlowFault::write_error:
@@ -366,6 +415,67 @@ void Call::check_flows() {
       }
     }
   }
+}
+
+// The caller closed its connection. If it was owed nothing, that is how a
+// caller that has what it wanted ends (qvm-copy's sender exits the moment
+// it has read the receiver's answer): the destination gets a moment to
+// exit, and the call ends with its status. A caller that leaves while
+// bytes are on their way to it, or while the destination still sends, has
+// vanished mid-call.
+void Call::caller_left() {
+  if (caller_left_ || ending_early_) return;
+  auto& to_source = flows(Direction::dst2src);
+  for (const auto& f : to_source)
+    if (f->holds() > 0)
+      return end_early(CallOutcome::source_gone, "the caller closed the connection");
+  caller_left_ = true;
+  caller_left_deadline_ = Clock::now() + kLeftCallerGrace;
+  received_when_caller_left_ = to_source.front()->stats().received;
+  to_source.back()->drop_receiver();
+}
+
+// Ends a call whose end does not come by itself: a caller gone with the
+// destination still sending or not exiting, a destination going on for
+// ever after its source has finished.
+void Call::watch_the_end() {
+  const auto now = Clock::now();
+  if (caller_left_) {
+    if (flows(Direction::dst2src).front()->stats().received > received_when_caller_left_)
+      return end_early(CallOutcome::source_gone,
+                       "the caller closed the connection while bytes were still coming to it");
+    if (now >= caller_left_deadline_)
+      return end_early(CallOutcome::source_gone,
+                       "the caller closed the connection, and the destination did not exit");
+    return;
+  }
+  if (!finish_timeout_) return;
+  if (!finish_deadline_) {
+    const bool source_finished = flows(Direction::src2dst).front()->input_ended() &&
+                                 flows(Direction::dst2src).back()->output_done();
+    if (source_finished) finish_deadline_ = now + *finish_timeout_;
+  } else if (now >= *finish_deadline_) {
+    end_early(CallOutcome::aborted,
+              "the destination did not exit within " +
+                  std::to_string(
+                      std::chrono::duration_cast<std::chrono::seconds>(*finish_timeout_).count()) +
+                  " s after the source had finished (finish_timeout)");
+  }
+}
+
+// Until the next timer, or the deadline of the end being watched.
+int Call::wait_timeout_ms() const {
+  std::optional<Clock::time_point> next = timers_.next_deadline();
+  const auto earliest = [&](Clock::time_point candidate) {
+    if (!next || candidate < *next) next = candidate;
+  };
+  if (caller_left_) earliest(caller_left_deadline_);
+  if (finish_deadline_) earliest(*finish_deadline_);
+  if (!next) return -1;
+  const auto wait = *next - Clock::now();
+  return wait <= Clock::duration::zero()
+             ? 0
+             : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
 }
 
 bool Call::done() const {
@@ -396,16 +506,10 @@ void Call::loop() {
       check_flows();
     }
     if (ending_early_ || done()) return;
-    int timeout_ms = -1;
-    if (const auto deadline = timers_.next_deadline()) {
-      const auto wait = *deadline - Clock::now();
-      timeout_ms =
-          wait <= Clock::duration::zero()
-              ? 0
-              : static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
-    }
-    const int count =
-        ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
+    watch_the_end();
+    if (ending_early_) return;
+    const int count = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
+                                   wait_timeout_ms());
     if (count < 0) {
       if (errno == EINTR) continue;
       end_early(CallOutcome::failed, "epoll_wait: " + errno_text(errno));
@@ -427,9 +531,9 @@ void Call::finish(CallResult& result) {
   children_->stop(ending_early_);
   for (std::size_t i = 0; i < children_->size(); ++i)
     children_->read_stderr(i, true,
-                           [this](const ChildProcesses::Child& child, std::string_view line) {
-                             log_child_stderr(child, line);
-                           });
+                           [this](const ChildProcesses::Child& child, std::string_view line,
+                                  std::size_t cut) { log_child_stderr(child, line, cut); });
+  log_stderr_left_out();
   result.destination_status = children_->destination().exit_status();
   for (const Direction direction : kBothDirections) {
     const auto& direction_flows = flows(direction);
@@ -447,8 +551,10 @@ CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv
                      const std::vector<std::string>& environment, int signal_fd,
                      const LockDown& lock_down) {
   started_ = Clock::now();
+  source_ = source;
+  signal_fd_ = signal_fd;
   CallResult result;
-  if (admit(result) && start(source, argv, environment, signal_fd, lock_down, result)) {
+  if (admit(result) && start(argv, environment, lock_down, result)) {
     loop();
     finish(result);
   } else if (children_ && !children_->empty()) {

@@ -66,7 +66,11 @@ using LockDown = std::function<std::string(std::span<const pid_t> children)>;
 
 class Call final : private PluginRequests {
  public:
-  Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state);
+  // `finish_timeout`: how long the destination may go on once the source
+  // has finished (sent its end, and nothing more can reach it); none: for
+  // ever.
+  Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state,
+       std::optional<Clock::duration> finish_timeout = std::nullopt);
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -81,19 +85,24 @@ class Call final : private PluginRequests {
 
  private:
   bool admit(CallResult& result);
-  bool start(SourceEndpoint source, const std::vector<std::string>& argv,
-             const std::vector<std::string>& environment, int signal_fd, const LockDown& lock_down,
-             CallResult& result);
+  void wait_before_refusing(Clock::duration wait);
+  bool start(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
+             const LockDown& lock_down, CallResult& result);
   bool watch_everything();
   bool watch(int fd, std::uint32_t events, const EventKey& key);
   void close_source_output();
   void loop();
   void dispatch(const EventKey& key, std::uint32_t events);
   void child_exited(std::size_t child);
-  void log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line);
+  void log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line,
+                        std::size_t cut_bytes);
+  void log_stderr_left_out();
   void fire_due_timers();
   void check_flows();
   bool done() const;
+  void caller_left();
+  void watch_the_end();
+  int wait_timeout_ms() const;
   void finish(CallResult& result);
   // Ends the call before its natural end; the first reason given counts.
   void end_early(CallOutcome outcome, std::string reason);
@@ -145,6 +154,23 @@ class Call final : private PluginRequests {
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;
   int signal_fd_ = -1;
+  struct StderrCount {
+    std::size_t lines = 0;
+    std::size_t bytes = 0;
+  };
+  StderrCount stderr_logged_;
+  StderrCount stderr_left_out_;
+
+  // The end of a call whose source has finished: a destination that goes
+  // on longer than finish_timeout is stopped.
+  std::optional<Clock::duration> finish_timeout_;
+  std::optional<Clock::time_point> finish_deadline_;
+  // The caller closed its connection owing nothing: the destination has a
+  // moment to exit (qrexec ends the call with its status), and must send
+  // nothing more.
+  bool caller_left_ = false;
+  Clock::time_point caller_left_deadline_{};
+  std::uint64_t received_when_caller_left_ = 0;
 
   // The call is ending before its natural end (a plugin's abort, a signal,
   // a vanished caller, a failure): the flows stop at their next check.

@@ -69,6 +69,14 @@ void Flow::notify_when_drained(std::size_t stage) {
   }
 }
 
+void Flow::drop_receiver() {
+  if (output_done_) return;
+  output_limit_ = std::min(output_limit_, fifo_->head());
+  output_done_ = true;
+  close_output_();
+  woken_ = true;
+}
+
 void Flow::stop() {
   stopped_ = true;
   input_ready_ = false;

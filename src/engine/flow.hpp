@@ -86,6 +86,12 @@ class Flow {
   const FlowStats& stats() const { return stats_; }
   // Stops reading and writing: the call is over.
   void stop();
+  // The receiver is gone, and it owed nothing: nothing more is written,
+  // what still comes is discarded.
+  void drop_receiver();
+  // Bytes the flow holds: read from the sender, not yet written or
+  // discarded.
+  std::size_t holds() const { return fifo_->size(); }
 
  private:
   std::uint64_t upstream(std::size_t stage) const;

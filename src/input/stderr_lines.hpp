@@ -16,8 +16,8 @@ namespace qrexec_proxy {
 class StderrLines {
  public:
   // Gets each line, escaped (log/log_text.hpp escape_for_log), without its
-  // '\n'.
-  using Sink = std::function<void(std::string_view safe_line)>;
+  // '\n', and how many of its bytes were left out beyond max_line.
+  using Sink = std::function<void(std::string_view safe_line, std::size_t cut_bytes)>;
 
   explicit StderrLines(std::size_t max_line) : max_line_(max_line) {}
 
@@ -32,6 +32,7 @@ class StderrLines {
 
   std::size_t max_line_;
   std::string untrusted_line_;  // the line so far, at most max_line_ bytes
+  std::size_t cut_bytes_ = 0;   // of the line so far, left out
 };
 
 }  // namespace qrexec_proxy

@@ -106,13 +106,24 @@ class Admission {
   // closed, but logged as an error (exit 125).
   static Admission fail(std::string reason) { return Admission(Kind::fail, std::move(reason)); }
 
+  // A refusal answered only after `wait` (to slow down a caller that
+  // retries at once). The engine waits without blocking anything: the
+  // refusal comes at once when the caller goes away or the proxy is told
+  // to stop. Audit mode does not wait.
+  Admission after(Clock::duration wait) && {
+    delay_ = wait;
+    return std::move(*this);
+  }
+
   Kind kind() const { return kind_; }
   const std::string& reason() const { return reason_; }
+  Clock::duration delay() const { return delay_; }
 
  private:
   Admission(Kind kind, std::string reason) : kind_(kind), reason_(std::move(reason)) {}
   Kind kind_;
   std::string reason_;
+  Clock::duration delay_{};
 };
 
 class FileSinks;

@@ -46,7 +46,9 @@ std::vector<pid_t> ChildProcesses::pids() const {
 void ChildProcesses::read_stderr(std::size_t index, bool finish, const StderrSink& sink) {
   Child& child = children_[index];
   if (child.process.stderr_fd() < 0) return;
-  const auto to_sink = [&](std::string_view safe_line) { sink(child, safe_line); };
+  const auto to_sink = [&](std::string_view safe_line, std::size_t cut_bytes) {
+    sink(child, safe_line, cut_bytes);
+  };
   std::array<char, 4096> chunk;
   while (true) {
     const ssize_t got = ::read(child.process.stderr_fd(), chunk.data(), chunk.size());

@@ -29,7 +29,8 @@ class ChildProcesses {
     StderrLines stderr_lines;
   };
   // Gets each line a child wrote to its stderr, made safe for the journal.
-  using StderrSink = std::function<void(const Child& child, std::string_view safe_line)>;
+  using StderrSink =
+      std::function<void(const Child& child, std::string_view safe_line, std::size_t cut_bytes)>;
 
   // Room for `count` children: they never move once started (the flows
   // hold their descriptors).

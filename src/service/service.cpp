@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <string>
+
+#include <unistd.h>
 
 namespace qrexec_proxy {
 namespace {
@@ -66,6 +69,11 @@ void log_summary(Journal& journal, const CallInfo& info, const CallResult& resul
   journal.send(priority, journal_event::summary, message, fields);
 }
 
+std::optional<Clock::duration> finish_timeout_of(const ProxySettings& proxy) {
+  if (!proxy.finish_timeout) return std::nullopt;
+  return std::chrono::duration_cast<Clock::duration>(*proxy.finish_timeout);
+}
+
 int refuse(Journal& journal, const std::string& reason) {
   journal.send(Priority::warning, journal_event::refused, "call refused: " + reason);
   return exit_status::refused;
@@ -109,16 +117,18 @@ int run_service_steps(int argc, char** argv, Journal& journal, int signal_fd) {
 
   const std::vector<std::string> destination_argv = {settings.client.string(), request.target,
                                                      request.destination_call()};
-  const CallResult result = run_chain(*chain, info, SourceEndpoint{0, 1}, destination_argv,
-                                      settings, journal, signal_fd, install_syscall_filter);
+  const CallResult result =
+      run_chain(*chain, config.proxy, info, SourceEndpoint{0, 1}, destination_argv, settings,
+                journal, signal_fd, install_syscall_filter);
   return result.exit_status;
 }
 
 }  // namespace
 
-CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpoint source,
-                     const std::vector<std::string>& destination_argv, const Settings& settings,
-                     Journal& journal, int signal_fd, const LockDown& lock_down) {
+CallResult run_chain(const ChainConfig& chain, const ProxySettings& proxy, const CallInfo& info,
+                     SourceEndpoint source, const std::vector<std::string>& destination_argv,
+                     const Settings& settings, Journal& journal, int signal_fd,
+                     const LockDown& lock_down) {
   std::vector<ChainPlugin> plugins;
   for (const auto& config : chain.plugins)
     plugins.push_back(
@@ -127,9 +137,29 @@ CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpo
                "call " + escape_for_log(info.source) + " -> " + escape_for_log(info.target) + " " +
                    escape_for_log(info.service) + " via " + escape_for_log(info.chain));
   SharedState state(settings.state_dir);
-  Call call(info, std::move(plugins), journal, state);
-  const CallResult result =
-      call.run(source, destination_argv, child_environment(), signal_fd, lock_down);
+  CallResult result;
+  // One of the proxy's max_calls slots, held until the call ends: a call
+  // beyond them is refused before anything of it starts.
+  std::string error;
+  switch (state.take_slot(state.directory("calls", ""), "call", proxy.max_calls, error,
+                          static_cast<std::size_t>(::getpid()) % proxy.max_calls)) {
+    case SharedState::SlotResult::taken: {
+      Call call(info, std::move(plugins), journal, state, finish_timeout_of(proxy));
+      result = call.run(source, destination_argv, child_environment(), signal_fd, lock_down);
+      break;
+    }
+    case SharedState::SlotResult::all_busy:
+      result.outcome = CallOutcome::refused;
+      result.exit_status = exit_status::refused;
+      result.reason = "the proxy runs as many calls as it may at once (max_calls " +
+                      std::to_string(proxy.max_calls) + ")";
+      break;
+    case SharedState::SlotResult::error:
+      result.outcome = CallOutcome::failed;
+      result.exit_status = exit_status::internal_error;
+      result.reason = "cannot count the calls that run: " + error;
+      break;
+  }
   log_summary(journal, info, result);
   return result;
 }

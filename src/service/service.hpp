@@ -16,11 +16,13 @@ namespace qrexec_proxy {
 // QREXEC_REMOTE_DOMAIN; writes nothing but proxied bytes.
 int run_service(int argc, char** argv);
 
-// Creates the chain's plugins, runs the call with `destination_argv` as the
+// Creates the chain's plugins, takes one of the proxy's max_calls slots
+// (or refuses the call), runs the call with `destination_argv` as the
 // destination, and writes the start and summary records. `lock_down` as in
 // Call::run (the service passes its syscall filter).
-CallResult run_chain(const ChainConfig& chain, const CallInfo& info, SourceEndpoint source,
-                     const std::vector<std::string>& destination_argv, const Settings& settings,
-                     Journal& journal, int signal_fd, const LockDown& lock_down = {});
+CallResult run_chain(const ChainConfig& chain, const ProxySettings& proxy, const CallInfo& info,
+                     SourceEndpoint source, const std::vector<std::string>& destination_argv,
+                     const Settings& settings, Journal& journal, int signal_fd,
+                     const LockDown& lock_down = {});
 
 }  // namespace qrexec_proxy

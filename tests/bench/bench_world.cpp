@@ -105,10 +105,15 @@ BenchWorld::BenchWorld(Installation installation, std::size_t large_config_chain
   for (const char* service : {"bench.Sink", "bench.Mirror", "bench.Emit"})
     link(installation_.services, root_ / "dst/rpc" / service);
 
+  // The concurrency scenario runs more calls at once than the default
+  // max_calls lets a proxy qube run.
+  constexpr const char* kProxySettings = R"({"max_calls": 1000})";
   write_text(root_ / "config-small/config.json", bench_config_text(0));
+  write_text(root_ / "config-small/proxy.json", kProxySettings);
   // The large config: the same config.json, and the padding in chains.d
   // files, as a site with many chains would keep them.
   write_text(root_ / "config-large/config.json", bench_config_text(0));
+  write_text(root_ / "config-large/proxy.json", kProxySettings);
   const std::size_t padding = large_chains_ - kBenchChains;
   for (std::size_t first = 0; first < padding; first += kChainsPerDropIn) {
     std::string text = "{\n";

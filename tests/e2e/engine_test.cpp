@@ -205,5 +205,30 @@ TEST(ExternalPlugins, TheInstalledExamplePluginRunsInAChain) {
   EXPECT_EQ(result.out, options.input);
 }
 
+TEST_F(Engine, AFloodOfStderrIsBoundedAndTheSummaryStillComes) {
+  ASSERT_TRUE(journal_running());
+  // 30,000 lines, the first of them far longer than a record may be.
+  emulation.add_service("dst", "test.Flood",
+                        "#!/bin/sh\nhead -c 5000 /dev/zero | tr '\\0' x >&2\necho >&2\n"
+                        "i=1\nwhile [ $i -lt 30000 ]; do echo \"line $i\" >&2; i=$((i+1)); done\n"
+                        "echo done\n");
+  const ProcessResult result = call("pass+dst+test.Flood");
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "done\n");
+  EXPECT_EQ(result.err, "");
+  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
+  const auto lines = journal_records({"SOURCE=" + emulation.source(), "EVENT=destination-stderr"},
+                                     0, std::chrono::milliseconds(0));
+  ASSERT_EQ(lines.size(), 201u) << "200 lines, and one record of what was left out";
+  EXPECT_EQ(field(lines[0], "MESSAGE"),
+            "destination: " + std::string(1024, 'x') + " [line cut: 3976 more bytes left out]");
+  EXPECT_EQ(field(lines[1], "MESSAGE"), "destination: line 1");
+  const auto& left_out = lines.back();
+  EXPECT_EQ(field(left_out, "STDERR_LINES_LEFT_OUT"), "29800");
+  EXPECT_NE(field(left_out, "MESSAGE").find("at most 200 lines"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace qrexec_proxy::test

@@ -158,6 +158,49 @@ TEST_F(Faults, ACallerOnOneSocketClosingWithBytesUnreadEndsTheCallCleanly) {
   EXPECT_EQ(field(summary(), "OUTCOME"), "completed");
 }
 
+// Reads the service's stdout until `expected` has come (not to its end).
+std::string read_until(AgentCall& call, const std::string& expected) {
+  std::string got;
+  eventually(
+      [&] {
+        call.read_output([&](std::string_view piece) { got += piece; }, 10ms);
+        return got.size() >= expected.size();
+      },
+      60s);
+  return got;
+}
+
+TEST_F(Faults, ACallerThatLeavesTheMomentItHasItsAnswerEndsTheCallNormally) {
+  // As qvm-copy's sender does: it sends, reads the receiver's answer, and
+  // exits at once, while the receiver is still on its way out.
+  emulation.add_service("dst", "test.Answer",
+                        "#!/bin/sh\ncat >/dev/null\nprintf answer\nsleep 0.3\nexit 3\n");
+  AgentCall call(emulation, "pass+dst+test.Answer");
+  ASSERT_TRUE(call.write(random_bytes(100000)));
+  call.end_input();
+  EXPECT_EQ(read_until(call, "answer"), "answer");
+  call.close_all();
+  EXPECT_EQ(call.wait(15s), 3) << "the destination's status is the call's";
+  const auto record = summary();
+  EXPECT_EQ(field(record, "OUTCOME"), "completed");
+  EXPECT_EQ(field(record, "DESTINATION_STATUS"), "3");
+}
+
+TEST_F(Faults, ACallerThatLeavesWhileTheDestinationStillSendsIsGone) {
+  emulation.add_service("dst", "test.AnswerTwice",
+                        "#!/bin/sh\ncat >/dev/null\nprintf answer\nsleep 0.5\n"
+                        "printf more\nsleep 5\n");
+  AgentCall call(emulation, "pass+dst+test.AnswerTwice");
+  call.end_input();
+  EXPECT_EQ(read_until(call, "answer"), "answer");
+  call.close_all();
+  EXPECT_EQ(call.wait(15s), 124);
+  const auto record = summary();
+  EXPECT_EQ(field(record, "OUTCOME"), "source-gone");
+  EXPECT_NE(field(record, "REASON").find("still coming"), std::string::npos)
+      << field(record, "REASON");
+}
+
 TEST_F(Faults, CallerVanishingWhileTheDestinationIsSilentEndsTheCall) {
   // The destination neither reads nor writes; one of them ignores SIGTERM.
   for (const char* service : {"test.Sleep+60", "test.Stubborn+60"}) {
@@ -502,7 +545,7 @@ TEST_F(Faults, AHostileArgumentOnlyInTheEnvironmentIsRefusedToo) {
   }
 }
 
-TEST_F(Faults, AnUnusableStateDirectoryFailsStatefulPluginsClosed) {
+TEST_F(Faults, AnUnusableStateDirectoryFailsEveryCallClosed) {
   // The state directory's place holds a file: no one, root included, can
   // make the directory there.
   write_file(emulation.state_dir(), "not a directory");
@@ -529,10 +572,13 @@ TEST_F(Faults, AnUnusableStateDirectoryFailsStatefulPluginsClosed) {
               std::string::npos)
         << field(record, "REASON");
   }
-  // A chain without state is not affected.
+  // Nor does a chain without state run: the proxy cannot count its calls
+  // (max_calls), and fails closed.
   ProcessOptions options;
-  options.input = "still fine\n";
-  EXPECT_EQ(emulation.run_service_as_agent("plain+dst+qrexec-mirror", options).out, "still fine\n");
+  options.input = "not even this\n";
+  const ProcessResult plain = emulation.run_service_as_agent("plain+dst+qrexec-mirror", options);
+  EXPECT_EQ(plain.exit_status, 125);
+  EXPECT_EQ(plain.out, "");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // max_conn end to end: concurrent calls of real proxy processes, slots
 // freed by the kernel when a holder is killed, per-source counts.
+#include "support/agent_call.hpp"
 #include "support/emulation.hpp"
 #include "support/journal_query.hpp"
 
@@ -23,7 +24,8 @@ constexpr const char* kChains = R"({
   "two": {"plugins": ["max_conn"], "config": {"max_conn": {"limit": 2}}},
   "one": {"plugins": ["max_conn"], "config": {"max_conn": {"limit": 1}}},
   "each": {"plugins": ["max_conn"],
-           "config": {"max_conn": {"limit": 1, "per_source": true, "reject_delay": 1}}}
+           "config": {"max_conn": {"limit": 1, "per_source": true, "reject_delay": 1}}},
+  "slow": {"plugins": ["max_conn"], "config": {"max_conn": {"limit": 1, "reject_delay": 60}}}
 })";
 
 // Waits until `ready` holds, for at most a minute.
@@ -152,6 +154,21 @@ TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
   EXPECT_EQ(field(records[0], "PLUGIN"), "max_conn");
   EXPECT_EQ(field(records[0], "REASON"),
             "max_conn: 1 call of chain each from " + emulation.source() + " already runs");
+}
+
+TEST_F(MaxConn, ARefusalWaitingItsDelayEndsAtOnceWhenTheCallerLeaves) {
+  auto holder = call_async("slow");
+  ASSERT_TRUE(wait_until([&] { return started() == 1; }));
+  // Refused, it would answer a minute later; its caller leaves first.
+  AgentCall refused(emulation, "slow+dst+test.Hold");
+  // Whether it has begun to wait or not yet, it must not wait once its
+  // caller has gone.
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(refused.wait(0ms)) << "refused without waiting";
+  refused.close_all();
+  EXPECT_EQ(refused.wait(15s), 126) << "the refused call did not end when its caller left";
+  release();
+  EXPECT_EQ(holder.get().exit_status, 0);
 }
 
 }  // namespace

@@ -114,5 +114,28 @@ TEST_F(Sniff, HostileTextReachesTheJournalOnlyEscaped) {
             "\\u202etxt.exe caf\xc3\xa9 \xe2\x82\xac");
 }
 
+TEST_F(Sniff, AFloodIsBoundedByMaxRecordsAndSaysWhatWasLeftOut) {
+  emulation.write_config(R"({"capped": {"plugins": ["sniff"],
+      "config": {"sniff": {"record_bytes": 16, "max_records": 50}}}})");
+  ProcessOptions options;
+  options.input = random_bytes(100000);
+  const ProcessResult result = emulation.call("qrexec-proxy+capped+dst+test.Count", options);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "100000\n") << "sniff never holds bytes back";
+  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(summary.size(), 1u);
+  const auto records = journal_records({"SOURCE=" + emulation.source(), "PLUGIN=sniff"}, 0,
+                                       std::chrono::milliseconds(0));
+  // 50 records of bytes, one saying the limit is reached, and one per
+  // direction with the bytes left out.
+  ASSERT_EQ(records.size(), 53u);
+  EXPECT_EQ(field(records[50], "MESSAGE"),
+            "sniff: max_records (50) reached: nothing more of this call is logged");
+  EXPECT_EQ(field(records[51], "DIRECTION"), "src2dst");
+  EXPECT_EQ(field(records[51], "LEFT_OUT"), std::to_string(100000 - 50 * 16));
+  EXPECT_EQ(field(records[52], "DIRECTION"), "dst2src");
+  EXPECT_EQ(field(records[52], "LEFT_OUT"), "7");
+}
+
 }  // namespace
 }  // namespace qrexec_proxy::test

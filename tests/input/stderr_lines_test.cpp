@@ -10,8 +10,12 @@ namespace {
 
 struct Collected {
   std::vector<std::string> lines;
+  std::vector<std::size_t> cut;
   StderrLines::Sink sink() {
-    return [this](std::string_view line) { lines.emplace_back(line); };
+    return [this](std::string_view line, std::size_t cut_bytes) {
+      lines.emplace_back(line);
+      cut.push_back(cut_bytes);
+    };
   }
 };
 
@@ -43,6 +47,13 @@ TEST(StderrLines, LinesAreCutAtTheirMaximumAndMadeSafe) {
   lines.feed("\x1b[31mred\r\n", out.sink());
   lines.feed("a\\b\xff\n", out.sink());
   EXPECT_EQ(out.lines, (std::vector<std::string>{"01234567", "\\x1b[31mred", "a\\x5cb\\xff"}));
+  EXPECT_EQ(out.cut, (std::vector<std::size_t>{8, 1, 0}));
+  // A line cut over several reads counts every byte left out.
+  lines.feed("0123456789", out.sink());
+  lines.feed("abcdef", out.sink());
+  lines.finish(out.sink());
+  EXPECT_EQ(out.lines.back(), "01234567");
+  EXPECT_EQ(out.cut.back(), 8u);
 }
 
 }  // namespace

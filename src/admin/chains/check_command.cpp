@@ -35,16 +35,23 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
   if (options.json) {
     nlohmann::json files = nlohmann::json::array();
     for (const auto& file : config.files) files.push_back(file.string());
+    for (const auto& file : config.proxy_files) files.push_back(file.string());
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& problem : config.problems) problems.push_back(problem_json(problem));
     nlohmann::json dom0_chains = nlohmann::json::array();
     for (const auto& [name, chain] : config.chains)
       if (chain.allow_dom0) dom0_chains.push_back(name);
-    context.out << json_text({{"valid", config.valid()},
-                              {"files", files},
-                              {"chains", config.chains.size()},
-                              {"allow_dom0", dom0_chains},
-                              {"problems", problems}});
+    context.out << json_text(
+        {{"valid", config.valid()},
+         {"files", files},
+         {"chains", config.chains.size()},
+         {"allow_dom0", dom0_chains},
+         {"proxy",
+          {{"max_calls", config.proxy.max_calls},
+           {"finish_timeout", config.proxy.finish_timeout
+                                  ? nlohmann::json(config.proxy.finish_timeout->count())
+                                  : nlohmann::json(-1)}}},
+         {"problems", problems}});
     return status;
   }
   for (const auto& problem : config.problems) context.out << printable(problem.format()) << '\n';
@@ -53,13 +60,14 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
                 << "; the service fails every call until they are fixed\n";
     return status;
   }
-  if (config.files.empty()) {
+  if (config.files.empty() && config.proxy_files.empty()) {
     context.out << "No config files in " << printable(context.locations())
                 << ": every call will be refused (no chains).\n";
     return status;
   }
   context.out << "The config is valid: " << plural(config.chains.size(), "chain", "chains")
-              << " in " << plural(config.files.size(), "file", "files") << ".\n";
+              << " in " << plural(config.files.size() + config.proxy_files.size(), "file", "files")
+              << ".\n";
   std::string dom0_chains;
   for (const auto& [name, chain] : config.chains)
     if (chain.allow_dom0) dom0_chains += (dom0_chains.empty() ? "" : ", ") + name;

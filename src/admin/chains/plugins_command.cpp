@@ -1,7 +1,7 @@
 #include "admin/chains/plugins_command.hpp"
 
-#include "admin/output/json_output.hpp"
 #include "admin/chains/plugin_docs.hpp"
+#include "admin/output/json_output.hpp"
 #include "admin/output/table.hpp"
 
 #include <ostream>
