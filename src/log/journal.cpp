@@ -101,25 +101,25 @@ void Journal::send(Priority priority, std::string_view event, std::string_view m
   record_.append(call_fields_);
   deliver();
   ++sent_;
-  previous_send_ = last_send_;
-  last_send_ = Clock::now();
 }
 
 void Journal::settle() {
   if (socket_ < 0 || sent_ == 0) return;
-  // journald refreshes what it cached of a process once a second and uses
-  // it for five: a cache made for the record before the last is still good
-  // for the last when the two were sent less than three seconds apart.
-  constexpr auto kCacheSurelyValid = std::chrono::seconds(3);
-  constexpr auto kMostWait = std::chrono::milliseconds(250);
+  constexpr auto kMostWait = std::chrono::seconds(1);
   constexpr auto kPoll = std::chrono::microseconds(50);
-  constexpr auto kReadProc = std::chrono::milliseconds(1);
+  const sockaddr_un address = journal_address();
+  ssize_t fence = -1;
+  do
+    fence = ::sendto(socket_, "", 0, MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&address),
+                     sizeof address);
+  while (fence < 0 && errno == EINTR);
+  if (fence < 0) return;
   const auto deadline = Clock::now() + kMostWait;
   int queued = 0;
-  // SIOCOUTQ: bytes of our datagrams that journald has not taken yet.
+  // SIOCOUTQ: bytes of our datagrams, the fence's included, that journald
+  // has not received yet.
   while (::ioctl(socket_, SIOCOUTQ, &queued) == 0 && queued > 0 && Clock::now() < deadline)
     sleep_for(kPoll);
-  if (sent_ == 1 || last_send_ - previous_send_ >= kCacheSurelyValid) sleep_for(kReadProc);
 }
 
 void Journal::deliver() {

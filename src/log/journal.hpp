@@ -56,14 +56,14 @@ class Journal {
 
   // Called last, before the process exits: returns once journald has
   // attributed every record sent to this process. journald adds the fields
-  // that prove who wrote a record (_EXE, _COMM...) from /proc when it takes
-  // the record, or from what it cached of this process a moment before:
-  // a record taken after its writer has exited has neither, and
-  // `qrexec-proxy-admin log` does not believe it. So this waits (at most a
-  // quarter of a second) until journald has taken every record, and, when
-  // its cache of this process may be stale (the last record came long
-  // after the one before, or is the only one), a millisecond more for it
-  // to read /proc while the process is still there.
+  // that prove who wrote a record (_EXE, _COMM...) from /proc as it takes
+  // the record: a record taken after its writer has exited has neither,
+  // and `qrexec-proxy-admin log` does not believe it. journald takes the
+  // datagrams of its socket one at a time and finishes each (the /proc
+  // reads included) before it receives the next, so this sends an empty
+  // datagram, which journald ignores, behind the records and waits (at
+  // most a second, should journald be stalled) until journald has
+  // received it: every record before it has then been attributed.
   void settle();
 
  private:
@@ -76,8 +76,6 @@ class Journal {
   std::string record_;
   int socket_ = -1;       // made by the constructor, never later
   std::size_t sent_ = 0;  // records sent
-  Clock::time_point previous_send_{};
-  Clock::time_point last_send_{};
 };
 
 }  // namespace qrexec_proxy
