@@ -46,16 +46,14 @@ PluginDescriptor describe_byte_limit() {
       "discarded, so the sender is never blocked. The other direction goes on. Counts only: "
       "bytes move without being copied.",
       {
-          OptionSpec::integer("src2dst_limit",
-                              "Bytes the source may send to the destination; -1 for no limit.")
+          OptionSpec::integer("src2dst_limit", "Bytes the source may send to the destination.")
               .with_default(-1)
               .at_least(0)
-              .or_off(-1),
-          OptionSpec::integer("dst2src_limit",
-                              "Bytes the destination may send back to the source; -1 for no limit.")
+              .or_off(-1, "no limit"),
+          OptionSpec::integer("dst2src_limit", "Bytes the destination may send back to the source.")
               .with_default(-1)
               .at_least(0)
-              .or_off(-1),
+              .or_off(-1, "no limit"),
       },
       [](const PluginOptions& options) { return std::make_unique<ByteLimit>(options); },
   };

@@ -1,5 +1,6 @@
 // count: at most `limit` calls of a chain per `limit_interval` seconds.
 #include "capabilities/shared_state.hpp"
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <algorithm>
@@ -124,10 +125,11 @@ class Count final : public Plugin {
 };
 
 // state_dir: an absolute path, or empty for the default directory.
-std::string check_state_dir(const OptionValue& value) {
-  const auto& path = std::get<std::string>(value);
-  if (path.empty() || path.front() == '/') return {};
-  return "must be an absolute path (or empty for the default), not \"" + path + "\"";
+std::optional<OptionError> validate_count(const PluginOptions& options) {
+  const std::string& path = options.string("state_dir");
+  if (path.empty() || path.front() == '/') return std::nullopt;
+  return OptionError{"state_dir", "must be an absolute path (or empty for the default), not \"" +
+                                      escape_for_log(path) + "\""};
 }
 
 PluginDescriptor describe_count() {
@@ -157,10 +159,10 @@ PluginDescriptor describe_count() {
               "state_dir",
               "Directory of the call counts; empty for /run/qubes-qrexec-proxy/count. "
               "It must be writable by the user the service runs as.")
-              .with_default("")
-              .checked_by(check_state_dir),
+              .with_default(""),
       },
       [](const PluginOptions& options) { return std::make_unique<Count>(options); },
+      validate_count,
   };
 }
 

@@ -1,6 +1,7 @@
 // exec: runs a direction's bytes through a program, so filters can be
 // written in any language. The engine starts the programs and moves the
 // bytes (Plugin::filter_program); this file only declares and checks them.
+#include "log/log_text.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <array>
@@ -34,11 +35,11 @@ std::optional<OptionError> check_program(const std::string& option,
       return OptionError{option, "an argument holds a NUL byte"};
   const std::filesystem::path program = argv.front();
   if (!program.is_absolute())
-    return OptionError{option,
-                       "the program must be an absolute path, not \"" + argv.front() + "\""};
+    return OptionError{option, "the program must be an absolute path, not \"" +
+                                   escape_for_log(argv.front()) + "\""};
   std::error_code error;
   if (!std::filesystem::is_regular_file(program, error) || ::access(program.c_str(), X_OK) != 0)
-    return OptionError{option, argv.front() + " is no executable file"};
+    return OptionError{option, escape_for_log(argv.front()) + " is no executable file"};
   return std::nullopt;
 }
 
@@ -56,8 +57,10 @@ PluginDescriptor describe_exec() {
       "aborts the call (status 124; the journal names the program and its status), even after "
       "its last byte: once a program has ended its output, the call does not end before it has "
       "exited. Its standard error goes to the journal, one record a line, never to the caller. "
-      "It runs as the service's user, without the proxy's syscall filter, with the proxy's "
-      "environment plus QREXEC_PROXY_CALL_CHAIN, QREXEC_PROXY_CALL_SOURCE, "
+      "It runs as the service's user, without the proxy's syscall filter, with the environment "
+      "every program the proxy starts gets (HOME, USER, LOGNAME, LANG, LANGUAGE, LC_*, TZ and "
+      "TMPDIR of the proxy's own, and PATH=/usr/local/bin:/usr/bin:/bin) plus "
+      "QREXEC_PROXY_CALL_CHAIN, QREXEC_PROXY_CALL_SOURCE, "
       "QREXEC_PROXY_CALL_TARGET, QREXEC_PROXY_CALL_SERVICE and QREXEC_PROXY_CALL_DIRECTION "
       "(src2dst or dst2src). A program is given as its argument vector, the program first, as "
       "an absolute path: no shell, no PATH lookup. Each program costs a process per call and "

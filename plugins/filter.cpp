@@ -18,6 +18,7 @@ namespace {
 
 enum class Charset : std::uint8_t { any, printable, utf8 };
 enum class Action : std::uint8_t { abort, drop };
+enum class Checked : std::uint8_t { src2dst, dst2src, both };
 
 constexpr std::int64_t kMaxLineLimit = 16 * 1024 * 1024;
 // Room beyond one held line, so the proxy keeps reading while it waits
@@ -91,12 +92,9 @@ struct Rules {
 
 Rules read_rules(const PluginOptions& options) {
   Rules rules;
-  const std::string& charset = options.string("charset");
-  rules.charset = charset == "printable" ? Charset::printable
-                  : charset == "utf8"    ? Charset::utf8
-                                         : Charset::any;
+  rules.charset = options.choice<Charset>("charset");
   rules.max_line = options.integer("max_line");
-  rules.action = options.string("action") == "drop" ? Action::drop : Action::abort;
+  rules.action = options.choice<Action>("action");
   rules.deny_text = options.string_list("deny");
   return rules;
 }
@@ -121,9 +119,9 @@ class Filter final : public Plugin {
   explicit Filter(const PluginOptions& options) : rules_(read_rules(options)) {
     for (const std::string& pattern : rules_.deny_text)
       rules_.deny.push_back(std::make_unique<RE2>(pattern, pattern_options()));
-    const std::string& direction = options.string("direction");
-    active_[index_of(Direction::src2dst)] = direction != "dst2src";
-    active_[index_of(Direction::dst2src)] = direction != "src2dst";
+    const Checked checked = options.choice<Checked>("direction");
+    active_[index_of(Direction::src2dst)] = checked != Checked::dst2src;
+    active_[index_of(Direction::dst2src)] = checked != Checked::src2dst;
   }
 
   DataNeeds needs(Direction direction) const override {
@@ -332,28 +330,31 @@ PluginDescriptor describe_filter() {
       "and the call goes on. The filtered directions are copied through the proxy's memory; the "
       "others move without copies.",
       {
-          OptionSpec::choice("charset", "Bytes every line must be made of.",
-                             {"any", "printable", "utf8"})
+          OptionSpec::choice<Charset>(
+              "charset", "Bytes every line must be made of.",
+              {{"any", Charset::any}, {"printable", Charset::printable}, {"utf8", Charset::utf8}})
               .with_default("any"),
           OptionSpec::integer("max_line",
-                              "Bytes a line may hold, its '\\n' not counted; between 1 and "
-                              "16777216, or -1 for no limit. Must be set when `deny` is not empty "
-                              "or `action` is drop.")
+                              "Bytes a line may hold, its '\\n' not counted. Must be set when "
+                              "`deny` is not empty or `action` is drop.")
               .with_default(-1)
               .at_least(1)
               .at_most(static_cast<double>(kMaxLineLimit))
-              .or_off(-1),
+              .or_off(-1, "no limit"),
           OptionSpec::string_list("deny",
                                   "Regular expressions (RE2 syntax); a line that matches any of "
                                   "them offends. Checked at load: a pattern that does not compile "
                                   "is a config error.")
               .with_default(std::vector<std::string>{}),
-          OptionSpec::choice("direction", "The direction(s) checked; the others pass unchecked.",
-                             {"src2dst", "dst2src", "both"})
+          OptionSpec::choice<Checked>("direction",
+                                      "The direction(s) checked; the others pass unchecked.",
+                                      {{"src2dst", Checked::src2dst},
+                                       {"dst2src", Checked::dst2src},
+                                       {"both", Checked::both}})
               .with_default("both"),
-          OptionSpec::choice("action",
-                             "What an offending line does: abort the call, or be dropped.",
-                             {"abort", "drop"})
+          OptionSpec::choice<Action>("action",
+                                     "What an offending line does: abort the call, or be dropped.",
+                                     {{"abort", Action::abort}, {"drop", Action::drop}})
               .with_default("abort"),
       },
       [](const PluginOptions& options) { return std::make_unique<Filter>(options); },

@@ -63,8 +63,7 @@ PluginDescriptor describe_idle_timeout() {
       {
           OptionSpec::number("timeout",
                              "Seconds without a byte passing this plugin, in either direction, "
-                             "after which the call is aborted; between 0.001 and 31536000 (a "
-                             "year).")
+                             "after which the call is aborted (at most a year).")
               .at_least(0.001)
               .at_most(31536000),
       },

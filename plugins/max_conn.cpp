@@ -60,8 +60,7 @@ PluginDescriptor describe_max_conn() {
       "max_conn with per_source false and one with per_source true. If the state directory "
       "cannot be used, the call fails with status 125.",
       {
-          OptionSpec::integer("limit",
-                              "Calls of this chain that may run at once; between 1 and 1000.")
+          OptionSpec::integer("limit", "Calls of this chain that may run at once.")
               .at_least(1)
               .at_most(1000),
           OptionSpec::boolean("per_source",
@@ -71,7 +70,7 @@ PluginDescriptor describe_max_conn() {
           OptionSpec::number("reject_delay",
                              "Seconds a refused call waits before it is answered, to slow down a "
                              "caller that retries at once (answered at once when the caller "
-                             "leaves first); between 0 and 60.")
+                             "leaves first).")
               .with_default(0.0)
               .at_least(0)
               .at_most(60),

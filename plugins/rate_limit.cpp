@@ -123,24 +123,21 @@ PluginDescriptor describe_rate_limit() {
       "at most burst + rate × t bytes. Counts only: bytes move without being copied.",
       {
           OptionSpec::integer("src2dst_rate",
-                              "Bytes per second from the source to the destination, at least 1; "
-                              "-1 for no limit.")
+                              "Bytes per second from the source to the destination.")
               .with_default(-1)
               .at_least(1)
-              .or_off(-1),
+              .or_off(-1, "no limit"),
           OptionSpec::integer("dst2src_rate",
-                              "Bytes per second from the destination back to the source, at "
-                              "least 1; -1 for no limit.")
+                              "Bytes per second from the destination back to the source.")
               .with_default(-1)
               .at_least(1)
-              .or_off(-1),
+              .or_off(-1, "no limit"),
           OptionSpec::integer("burst",
                               "Bytes a limited direction may pass at once after a quiet spell (the "
-                              "size of its bucket): at least 1, or -1 for one second's worth, that "
-                              "is the direction's own rate.")
+                              "size of its bucket).")
               .with_default(-1)
               .at_least(1)
-              .or_off(-1),
+              .or_off(-1, "one second's worth"),
       },
       [](const PluginOptions& options) { return std::make_unique<RateLimit>(options); },
   };

@@ -126,12 +126,10 @@ PluginDescriptor describe_record() {
                              "Absolute path of the directory the files go to. Created with mode "
                              "0700 when missing (its parent must exist); it must be writable by "
                              "the user the service runs as."),
-          OptionSpec::integer(
-              "max_bytes",
-              "Bytes recorded per call, both directions together, at least 0; -1 for no limit.")
+          OptionSpec::integer("max_bytes", "Bytes recorded per call, both directions together.")
               .with_default(10485760)
               .at_least(0)
-              .or_off(-1),
+              .or_off(-1, "no limit"),
       },
       [](const PluginOptions& options) { return std::make_unique<Record>(options); },
   };

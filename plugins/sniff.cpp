@@ -24,12 +24,6 @@ constexpr std::int64_t kDefaultMaxRecords = 1000;
 
 enum class Decode : std::uint8_t { base64, hex, text };
 
-Decode decode_from_name(const std::string& name) {
-  if (name == "hex") return Decode::hex;
-  if (name == "str" || name == "string") return Decode::text;
-  return Decode::base64;
-}
-
 std::string_view decode_name(Decode decode) {
   switch (decode) {
     case Decode::base64:
@@ -45,8 +39,8 @@ std::string_view decode_name(Decode decode) {
 class Sniff final : public Plugin {
  public:
   explicit Sniff(const PluginOptions& options)
-      : decode_(decode_from_name(options.string("decode"))),
-        // Checked at load, so always found.
+      : decode_(options.choice<Decode>("decode")),
+        // Checked at load (validate_sniff), so always found.
         encoding_(text_encoding_from_name(options.string("encoding")).value_or(TextEncoding::utf8)),
         record_bytes_(static_cast<std::size_t>(options.integer("record_bytes"))),
         max_records_(options.integer("max_records")) {
@@ -148,10 +142,11 @@ class Sniff final : public Plugin {
 };
 
 // encoding: one of the names text_encoding_from_name knows.
-std::string check_encoding(const OptionValue& value) {
-  const auto& name = std::get<std::string>(value);
-  if (text_encoding_from_name(name)) return {};
-  return "must be utf-8, ascii or latin-1, not \"" + name + "\"";
+std::optional<OptionError> validate_sniff(const PluginOptions& options) {
+  const std::string& name = options.string("encoding");
+  if (text_encoding_from_name(name)) return std::nullopt;
+  return OptionError{"encoding",
+                     "must be utf-8, ascii or latin-1, not \"" + escape_for_log(name, 64) + "\""};
 }
 
 PluginDescriptor describe_sniff() {
@@ -178,17 +173,19 @@ PluginDescriptor describe_sniff() {
       "journalctl shows the records in full, but in JSON (-o json) a field over 4096 bytes only "
       "with --all; a record_bytes of 1024 or less keeps every field under that.",
       {
-          OptionSpec::choice(
-              "decode",
-              "How bytes are shown: base64, hex, or str (also string) for text in `encoding`.",
-              {"base64", "hex", "str", "string"})
+          OptionSpec::choice<Decode>("decode",
+                                     "How bytes are shown: base64, hex, or str (also string) for "
+                                     "text in `encoding`.",
+                                     {{"base64", Decode::base64},
+                                      {"hex", Decode::hex},
+                                      {"str", Decode::text},
+                                      {"string", Decode::text}})
               .with_default("base64"),
           OptionSpec::string("encoding",
                              "The text encoding for decode str: utf-8, ascii or latin-1 (Python's "
                              "spellings of these work too, such as utf8, us-ascii, iso-8859-1). "
                              "Ignored for base64 and hex.")
-              .with_default("utf-8")
-              .checked_by(check_encoding),
+              .with_default("utf-8"),
           OptionSpec::integer("record_bytes",
                               "Most bytes of the stream in one record; a longer chunk is split.")
               .with_default(kDefaultRecordBytes)
@@ -198,13 +195,14 @@ PluginDescriptor describe_sniff() {
               "max_records",
               "Most records of the bytes of one call, both directions together; then one record "
               "says so, and at the end of each direction one more how many bytes were not "
-              "logged. -1 for no limit: the qubes of a call can then write to the journal as "
-              "fast as they send, and a busy call's records may push others out.")
+              "logged. Without a limit, the qubes of a call can write to the journal as fast as "
+              "they send, and a busy call's records may push others out.")
               .with_default(kDefaultMaxRecords)
               .at_least(1)
-              .or_off(-1),
+              .or_off(-1, "no limit"),
       },
       [](const PluginOptions& options) { return std::make_unique<Sniff>(options); },
+      validate_sniff,
   };
 }
 

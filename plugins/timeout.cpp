@@ -61,12 +61,12 @@ PluginDescriptor describe_timeout() {
       "with count or max_conn.",
       {
           OptionSpec::number("src2dst_timeout",
-                             "Seconds the source-to-destination direction may take; -1 for none.")
+                             "Seconds the source-to-destination direction may take.")
               .with_default(-1.0)
               .at_least(0)
               .or_off(-1),
           OptionSpec::number("dst2src_timeout",
-                             "Seconds the destination-to-source direction may take; -1 for none.")
+                             "Seconds the destination-to-source direction may take.")
               .with_default(-1.0)
               .at_least(0)
               .or_off(-1),

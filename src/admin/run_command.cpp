@@ -5,7 +5,7 @@
 #include "input/call_request.hpp"
 #include "input/names.hpp"
 #include "sandbox/process_setup.hpp"
-#include "service/service.hpp"
+#include "service/call_steps.hpp"
 
 #include <cstdlib>
 #include <ostream>
@@ -50,26 +50,22 @@ int run_command(const AdminContext& context, const RunOptions& options) {
   }
 
   // As the service: an invalid config fails every call, an unknown chain is
-  // refused.
+  // refused, and so is a destination the chain does not allow.
   const Settings settings = context.settings();
   const Config config = context.load();
-  if (!config.valid()) {
-    for (const auto& problem : config.problems) context.error(problem.format());
-    context.error("the configuration is invalid: the service fails every call (exit 125)");
-    return exit_status::internal_error;
+  const ChainChoice choice = choose_chain(config, request.chain, request.target);
+  if (!choice.chain) {
+    if (choice.exit_status == exit_status::refused) {
+      const bool unknown = config.find(request.chain) == nullptr;
+      context.error(choice.reason + (unknown ? " in " + context.locations() : "") +
+                    ": the service refuses such calls (exit 126)");
+    } else {
+      for (const auto& problem : config.problems) context.error(problem.format());
+      context.error(choice.reason + ": the service fails every call (exit 125)");
+    }
+    return choice.exit_status;
   }
-  const ChainConfig* chain = config.find(request.chain);
-  if (chain == nullptr) {
-    context.error("no chain named \"" + request.chain + "\" in " + context.locations() +
-                  ": the service refuses such calls (exit 126)");
-    return exit_status::refused;
-  }
-  if (request.target == names::dom0 && !chain->allow_dom0) {
-    context.error("chain \"" + request.chain +
-                  "\" does not allow dom0 as the destination (\"allow_dom0\": true): the service "
-                  "refuses such calls (exit 126)");
-    return exit_status::refused;
-  }
+  const ChainConfig* chain = choice.chain;
 
   std::vector<std::string> argv = options.command;
   argv.front() = executable->string();

@@ -4,6 +4,7 @@
 #include "config/json_file.hpp"
 #include "config/json_members.hpp"
 #include "input/names.hpp"
+#include "log/log_text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -50,7 +51,8 @@ class ChainParser {
     for (const auto& [key, value] : definition.items()) {
       if (key != "plugins" && key != "config" && key != "description" && key != "allow_dom0") {
         problem("", "",
-                "unknown key \"" + key + "\" (expected plugins, config, description, allow_dom0)");
+                "unknown key \"" + escape_for_log(key, 64) +
+                    "\" (expected plugins, config, description, allow_dom0)");
         return std::nullopt;
       }
     }
@@ -120,17 +122,10 @@ class ChainParser {
         key = name;
         plugin_options = &*by_name;
       }
-      auto validated =
-          validate_options(descriptor->options, plugin_options ? *plugin_options : json());
+      auto validated = configure_plugin(*descriptor, plugin_options ? *plugin_options : json());
       if (auto* error = std::get_if<OptionError>(&validated)) {
         problem(label(i, name), error->option, error->message);
         return std::nullopt;
-      }
-      if (descriptor->validate) {
-        if (const auto error = descriptor->validate(std::get<PluginOptions>(validated))) {
-          problem(label(i, name), error->option, error->message);
-          return std::nullopt;
-        }
       }
       chain.plugins.push_back(
           {name, descriptor, std::move(std::get<PluginOptions>(validated)), std::move(key)});
@@ -149,8 +144,8 @@ class ChainParser {
       if (const auto index = parse_index(key)) {
         if (*index >= listed.size()) {
           problem("", "",
-                  "config key \"" + key + "\" indexes no plugin (the chain has " +
-                      std::to_string(listed.size()) + ")");
+                  "config key \"" + escape_for_log(key, 64) +
+                      "\" indexes no plugin (the chain has " + std::to_string(listed.size()) + ")");
           return false;
         }
         if (listed[*index] == kDefaultEndpointName) {
@@ -158,7 +153,8 @@ class ChainParser {
           return false;
         }
       } else if (std::find(listed.begin(), listed.end(), key) == listed.end()) {
-        problem("", "", "config key \"" + key + "\" names no plugin of the chain");
+        problem("", "",
+                "config key \"" + escape_for_log(key, 64) + "\" names no plugin of the chain");
         return false;
       } else if (key == kDefaultEndpointName) {
         problem(key, "", "the default endpoint takes no options");
@@ -271,10 +267,14 @@ std::string ConfigProblem::format() const {
   if (line > 0)
     return text + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
   text += ":";
+  // Names come from the config file as written: escaped, like any text
+  // that may hold a control byte.
   std::string place;
-  if (!chain.empty()) place += " chain " + chain;
-  if (!plugin.empty()) place += std::string(place.empty() ? "" : ",") + " plugin " + plugin;
-  if (!option.empty()) place += std::string(place.empty() ? "" : ",") + " option " + option;
+  if (!chain.empty()) place += " chain " + escape_for_log(chain, 128);
+  if (!plugin.empty())
+    place += std::string(place.empty() ? "" : ",") + " plugin " + escape_for_log(plugin, 128);
+  if (!option.empty())
+    place += std::string(place.empty() ? "" : ",") + " option " + escape_for_log(option, 128);
   if (!place.empty()) text += place + ":";
   return text + " " + message;
 }

@@ -30,10 +30,6 @@ int make_nonblocking(int fd) {
   return flags;
 }
 
-// The most of its children's stderr a call logs.
-constexpr std::size_t kMostStderrLines = 200;
-constexpr std::size_t kMostStderrBytes = 32 * 1024;
-
 // How long a destination may take to exit once its caller has left, owing
 // it nothing (the caller's tool is done: the destination is exiting).
 constexpr std::chrono::seconds kLeftCallerGrace{5};
@@ -47,19 +43,19 @@ std::string errno_text(int error_number) {
 std::string_view to_string(CallOutcome outcome) {
   switch (outcome) {
     case CallOutcome::completed:
-      return "completed";
+      return outcome_name::completed;
     case CallOutcome::refused:
-      return "refused";
+      return outcome_name::refused;
     case CallOutcome::aborted:
-      return "aborted";
+      return outcome_name::aborted;
     case CallOutcome::source_gone:
-      return "source-gone";
+      return outcome_name::source_gone;
     case CallOutcome::terminated:
-      return "terminated";
+      return outcome_name::terminated;
     case CallOutcome::failed:
-      return "failed";
+      return outcome_name::failed;
   }
-  return "failed";
+  return outcome_name::failed;
 }
 
 Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state,
@@ -69,10 +65,12 @@ Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, Sh
       journal_(journal),
       state_(state),
       services_{info_, timers_, journal_, state_, file_sinks_, *this},
+      stderr_records_(journal_, plugin_names_),
       finish_timeout_(finish_timeout) {
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     handles_.push_back(std::make_unique<PluginHandle>(services_, plugins_[i], i));
     contexts_.push_back(handles_.back().get());
+    plugin_names_.push_back(plugins_[i].name);
   }
 }
 
@@ -91,71 +89,6 @@ void Call::end_early(CallOutcome outcome, std::string reason) {
   ending_early_ = true;
   end_outcome_ = outcome;
   end_reason_ = std::move(reason);
-}
-
-// --- requests of plugins -----------------------------------------------------
-
-Flow* Call::place_of(std::size_t plugin, Direction direction, std::size_t& stage) {
-  if (!flows_built_) return nullptr;
-  const auto& place = directions_[index_of(direction)].places[plugin];
-  if (!place) return nullptr;  // the plugin runs a filter program there
-  stage = place->stage;
-  return flows(direction)[place->flow].get();
-}
-
-void Call::plugin_abort(std::size_t plugin, std::string_view reason) {
-  if (ending_early_) return;
-  end_early(CallOutcome::aborted, std::string(reason));
-  end_plugin_ = plugins_[plugin].name;
-}
-
-void Call::plugin_cut(std::size_t plugin, Direction direction) {
-  if (!flows_built_) return early_requests_.push_back({plugin, direction, EarlyRequest::Kind::cut});
-  std::size_t stage = 0;
-  if (Flow* f = place_of(plugin, direction, stage)) f->cut(stage);
-}
-
-void Call::plugin_wake(std::size_t plugin, Direction direction) {
-  if (!flows_built_)
-    return early_requests_.push_back({plugin, direction, EarlyRequest::Kind::wake});
-  std::size_t stage = 0;
-  if (Flow* f = place_of(plugin, direction, stage)) f->wake();
-}
-
-void Call::plugin_pause(std::size_t plugin, Direction direction, bool paused) {
-  if (!flows_built_)
-    return early_requests_.push_back(
-        {plugin, direction, paused ? EarlyRequest::Kind::pause : EarlyRequest::Kind::resume});
-  std::size_t stage = 0;
-  if (Flow* f = place_of(plugin, direction, stage)) f->pause_input(stage, paused);
-}
-
-void Call::plugin_notify_drained(std::size_t plugin, Direction direction) {
-  if (!flows_built_)
-    return early_requests_.push_back({plugin, direction, EarlyRequest::Kind::notify_drained});
-  std::size_t stage = 0;
-  if (Flow* f = place_of(plugin, direction, stage)) f->notify_when_drained(stage);
-}
-
-void Call::apply_early_requests() {
-  for (const auto& request : early_requests_) {
-    switch (request.kind) {
-      case EarlyRequest::Kind::cut:
-        plugin_cut(request.plugin, request.direction);
-        break;
-      case EarlyRequest::Kind::pause:
-      case EarlyRequest::Kind::resume:
-        plugin_pause(request.plugin, request.direction, request.kind == EarlyRequest::Kind::pause);
-        break;
-      case EarlyRequest::Kind::wake:
-        plugin_wake(request.plugin, request.direction);
-        break;
-      case EarlyRequest::Kind::notify_drained:
-        plugin_notify_drained(request.plugin, request.direction);
-        break;
-    }
-  }
-  early_requests_.clear();
 }
 
 // --- set-up --------------------------------------------------------------------
@@ -292,46 +225,6 @@ bool Call::start(const std::vector<std::string>& argv, const std::vector<std::st
 
 // --- the running call ----------------------------------------------------------
 
-// A line a child wrote to its stderr, while the call's budget lasts: a
-// child that writes without end must not flood the journal (and push the
-// call's own records out of it).
-void Call::log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line,
-                            std::size_t cut_bytes) {
-  const std::size_t size = safe_line.size() + cut_bytes;
-  if (stderr_logged_.lines >= kMostStderrLines ||
-      stderr_logged_.bytes + safe_line.size() > kMostStderrBytes) {
-    ++stderr_left_out_.lines;
-    stderr_left_out_.bytes += size;
-    return;
-  }
-  ++stderr_logged_.lines;
-  stderr_logged_.bytes += safe_line.size();
-  std::string text(safe_line);
-  if (cut_bytes > 0) text += " [line cut: " + std::to_string(cut_bytes) + " more bytes left out]";
-  if (!child.plugin) {
-    journal_.send(Priority::warning, journal_event::destination_stderr, "destination: " + text);
-    return;
-  }
-  const std::string& name = plugins_[*child.plugin].name;
-  const std::string direction(to_string(child.direction));
-  const LogField fields[] = {{"PLUGIN", name}, {"DIRECTION", direction}};
-  journal_.send(Priority::warning, journal_event::plugin,
-                name + " " + direction + " program: " + text, fields);
-}
-
-void Call::log_stderr_left_out() {
-  if (stderr_left_out_.lines == 0) return;
-  const std::string lines = std::to_string(stderr_left_out_.lines);
-  const std::string bytes = std::to_string(stderr_left_out_.bytes);
-  const LogField fields[] = {{"STDERR_LINES_LEFT_OUT", lines}, {"STDERR_BYTES_LEFT_OUT", bytes}};
-  journal_.send(Priority::warning, journal_event::destination_stderr,
-                "stderr: " + lines + " more lines (" + bytes +
-                    " bytes) of the call's programs left out: at most " +
-                    std::to_string(kMostStderrLines) + " lines and " +
-                    std::to_string(kMostStderrBytes / 1024) + " KiB of a call's stderr are logged",
-                fields);
-}
-
 void Call::child_exited(std::size_t index) {
   ChildProcesses::Child& child = (*children_)[index];
   if (!child.process.reap() || !child.plugin) return;
@@ -363,7 +256,7 @@ void Call::dispatch(const EventKey& key, std::uint32_t events) {
     case EventKind::child_stderr:
       children_->read_stderr(key.index, false,
                              [this](const ChildProcesses::Child& child, std::string_view line,
-                                    std::size_t cut) { log_child_stderr(child, line, cut); });
+                                    std::size_t cut) { stderr_records_.line(child, line, cut); });
       break;
     case EventKind::child_exit:
       child_exited(key.index);
@@ -532,8 +425,8 @@ void Call::finish(CallResult& result) {
   for (std::size_t i = 0; i < children_->size(); ++i)
     children_->read_stderr(i, true,
                            [this](const ChildProcesses::Child& child, std::string_view line,
-                                  std::size_t cut) { log_child_stderr(child, line, cut); });
-  log_stderr_left_out();
+                                  std::size_t cut) { stderr_records_.line(child, line, cut); });
+  stderr_records_.finish();
   result.destination_status = children_->destination().exit_status();
   for (const Direction direction : kBothDirections) {
     const auto& direction_flows = flows(direction);

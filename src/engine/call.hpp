@@ -19,6 +19,7 @@
 #include "log/journal.hpp"
 #include "plugin_api/plugin.hpp"
 #include "process/child_processes.hpp"
+#include "process/stderr_records.hpp"
 
 #include <functional>
 #include <memory>
@@ -94,9 +95,6 @@ class Call final : private PluginRequests {
   void loop();
   void dispatch(const EventKey& key, std::uint32_t events);
   void child_exited(std::size_t child);
-  void log_child_stderr(const ChildProcesses::Child& child, std::string_view safe_line,
-                        std::size_t cut_bytes);
-  void log_stderr_left_out();
   void fire_due_timers();
   void check_flows();
   bool done() const;
@@ -143,6 +141,8 @@ class Call final : private PluginRequests {
   CallServices services_;
   std::vector<std::unique_ptr<PluginHandle>> handles_;
   std::vector<PluginContext*> contexts_;  // handles_, as the flow builder takes them
+  std::vector<std::string> plugin_names_;
+  StderrRecords stderr_records_;
 
   UniqueFd epoll_;
   std::optional<ChildProcesses> children_;
@@ -154,12 +154,6 @@ class Call final : private PluginRequests {
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;
   int signal_fd_ = -1;
-  struct StderrCount {
-    std::size_t lines = 0;
-    std::size_t bytes = 0;
-  };
-  StderrCount stderr_logged_;
-  StderrCount stderr_left_out_;
 
   // The end of a call whose source has finished: a destination that goes
   // on longer than finish_timeout is stopped.

@@ -14,7 +14,7 @@ void PluginHandle::log(Priority priority, std::string_view message,
   // Room for the plugin's own fields plus PLUGIN; more are left out.
   std::array<LogField, 16> all{};
   std::size_t count = 0;
-  all[count++] = {"PLUGIN", plugin_.name};
+  all[count++] = {journal_field::plugin, plugin_.name};
   for (const auto& field : fields)
     if (count < all.size()) all[count++] = field;
   services_.journal.send(priority, journal_event::plugin, message, {all.data(), count});
@@ -31,9 +31,12 @@ void PluginHandle::cut(Direction direction) {
 }
 
 void PluginHandle::audit(std::string_view action, std::string_view what) {
-  const LogField fields[] = {{"PLUGIN", plugin_.name}, {"ACTION", action}};
-  services_.journal.send(Priority::notice, journal_event::audit,
-                         "audit: " + plugin_.name + " would " + std::string(what), fields);
+  const LogField fields[] = {{journal_field::plugin, plugin_.name},
+                             {journal_field::action, action}};
+  services_.journal.send(
+      Priority::notice, journal_event::audit,
+      std::string(journal_text::audit_prefix) + plugin_.name + " would " + std::string(what),
+      fields);
 }
 
 }  // namespace qrexec_proxy

@@ -77,15 +77,15 @@ Journal::~Journal() {
 
 void Journal::set_call(const CallInfo& call) {
   call_fields_.clear();
-  append_journal_field(call_fields_, "CHAIN", escape_for_log(call.chain));
-  append_journal_field(call_fields_, "SOURCE", escape_for_log(call.source));
-  append_journal_field(call_fields_, "TARGET", escape_for_log(call.target));
-  append_journal_field(call_fields_, "SERVICE", escape_for_log(call.service, 2048));
+  append_journal_field(call_fields_, journal_field::chain, escape_for_log(call.chain));
+  append_journal_field(call_fields_, journal_field::source, escape_for_log(call.source));
+  append_journal_field(call_fields_, journal_field::target, escape_for_log(call.target));
+  append_journal_field(call_fields_, journal_field::service, escape_for_log(call.service, 2048));
 }
 
 void Journal::set_source(std::string_view source) {
   call_fields_.clear();
-  append_journal_field(call_fields_, "SOURCE", escape_for_log(source));
+  append_journal_field(call_fields_, journal_field::source, escape_for_log(source));
 }
 
 void Journal::send(Priority priority, std::string_view event, std::string_view message,
@@ -93,10 +93,10 @@ void Journal::send(Priority priority, std::string_view event, std::string_view m
   static constexpr char digits[] = "01234567";
   const char level = digits[static_cast<int>(priority) & 7];
   record_.clear();
-  append_journal_field(record_, "PRIORITY", std::string_view(&level, 1));
-  append_journal_field(record_, "SYSLOG_IDENTIFIER", kSyslogIdentifier);
-  append_journal_field(record_, "EVENT", event);
-  append_journal_field(record_, "MESSAGE", message);
+  append_journal_field(record_, journal_field::priority, std::string_view(&level, 1));
+  append_journal_field(record_, journal_field::syslog_identifier, kSyslogIdentifier);
+  append_journal_field(record_, journal_field::event, event);
+  append_journal_field(record_, journal_field::message, message);
   for (const auto& field : fields) append_journal_field(record_, field.name, field.value);
   record_.append(call_fields_);
   deliver();

@@ -11,25 +11,13 @@
 // memory and a millisecond of start-up.
 #pragma once
 
+#include "log/journal_fields.hpp"
 #include "plugin_api/plugin.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace qrexec_proxy {
-
-inline constexpr std::string_view kSyslogIdentifier = "qrexec-proxy";
-
-// Values of the EVENT field, so records can be selected by kind.
-namespace journal_event {
-inline constexpr std::string_view start = "start";
-inline constexpr std::string_view refused = "refused";
-inline constexpr std::string_view error = "error";
-inline constexpr std::string_view plugin = "plugin";
-inline constexpr std::string_view audit = "audit";
-inline constexpr std::string_view destination_stderr = "destination-stderr";
-inline constexpr std::string_view summary = "summary";
-}  // namespace journal_event
 
 // Appends one field to a record in the journal's native format: NAME=VALUE
 // and a newline, or, when VALUE holds a newline, NAME, a newline, VALUE's

@@ -1,5 +1,7 @@
 #include "plugin_api/options.hpp"
 
+#include "log/log_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -24,19 +26,6 @@ bool in_range(const OptionSpec& spec, double value) {
   return true;
 }
 
-std::string range_text(const OptionSpec& spec) {
-  std::string text;
-  if (spec.minimum && spec.maximum) {
-    text = "between " + format_number(*spec.minimum) + " and " + format_number(*spec.maximum);
-  } else if (spec.minimum) {
-    text = "at least " + format_number(*spec.minimum);
-  } else if (spec.maximum) {
-    text = "at most " + format_number(*spec.maximum);
-  }
-  if (spec.off_value) text += " (or " + format_number(*spec.off_value) + " for none)";
-  return text;
-}
-
 std::variant<OptionValue, std::string> convert(const OptionSpec& spec,
                                                const nlohmann::json& value) {
   switch (spec.type) {
@@ -57,7 +46,7 @@ std::variant<OptionValue, std::string> convert(const OptionSpec& spec,
         return std::string("must be an integer, not ") + value.type_name();
       }
       if (!in_range(spec, static_cast<double>(number)))
-        return "must be " + range_text(spec) + ", not " + std::to_string(number);
+        return "must be " + describe_range(spec) + ", not " + std::to_string(number);
       return OptionValue(number);
     }
     case OptionType::number: {
@@ -65,7 +54,7 @@ std::variant<OptionValue, std::string> convert(const OptionSpec& spec,
       const double number = value.get<double>();
       if (!std::isfinite(number)) return std::string("must be a finite number");
       if (!in_range(spec, number))
-        return "must be " + range_text(spec) + ", not " + format_number(number);
+        return "must be " + describe_range(spec) + ", not " + format_number(number);
       return OptionValue(number);
     }
     case OptionType::boolean:
@@ -82,7 +71,7 @@ std::variant<OptionValue, std::string> convert(const OptionSpec& spec,
         if (choice == text) return OptionValue(text);
       std::string accepted;
       for (const auto& choice : spec.choices) accepted += (accepted.empty() ? "" : ", ") + choice;
-      return "must be one of " + accepted + ", not \"" + text + "\"";
+      return "must be one of " + accepted + ", not \"" + escape_for_log(text, 64) + "\"";
     }
     case OptionType::string_list: {
       if (!value.is_array())
@@ -173,13 +162,13 @@ OptionSpec OptionSpec::boolean(std::string option_name, std::string option_meani
 OptionSpec OptionSpec::string(std::string option_name, std::string option_meaning) {
   return make_spec(std::move(option_name), OptionType::string, std::move(option_meaning));
 }
-OptionSpec OptionSpec::choice(std::string option_name, std::string option_meaning,
-                              std::vector<std::string> accepted) {
-  OptionSpec spec =
-      make_spec(std::move(option_name), OptionType::choice, std::move(option_meaning));
-  require(!accepted.empty(), spec, "a choice needs choices");
-  spec.choices = std::move(accepted);
-  return spec;
+OptionSpec OptionSpec::make_choice(std::string option_name, std::string option_meaning) {
+  return make_spec(std::move(option_name), OptionType::choice, std::move(option_meaning));
+}
+
+void OptionSpec::require_choices() const {
+  require(!choices.empty(), *this, "a choice needs choices");
+  require(choices.size() == choice_values.size(), *this, "every choice needs its value");
 }
 OptionSpec OptionSpec::string_list(std::string option_name, std::string option_meaning) {
   return make_spec(std::move(option_name), OptionType::string_list, std::move(option_meaning));
@@ -210,15 +199,26 @@ OptionSpec OptionSpec::at_most(double bound) && {
   return std::move(*this);
 }
 
-OptionSpec OptionSpec::or_off(double off) && {
+OptionSpec OptionSpec::or_off(double off, std::string off_value_meaning) && {
   require(is_numeric(type), *this, "only numbers have an off value");
   off_value = off;
+  off_meaning = std::move(off_value_meaning);
   return std::move(*this);
 }
 
-OptionSpec OptionSpec::checked_by(std::function<std::string(const OptionValue&)> checker) && {
-  check = std::move(checker);
-  return std::move(*this);
+std::string describe_range(const OptionSpec& spec) {
+  std::string text;
+  if (spec.minimum && spec.maximum) {
+    text = "between " + format_number(*spec.minimum) + " and " + format_number(*spec.maximum);
+  } else if (spec.minimum) {
+    text = "at least " + format_number(*spec.minimum);
+  } else if (spec.maximum) {
+    text = "at most " + format_number(*spec.maximum);
+  }
+  if (spec.off_value)
+    text += (text.empty() ? "" : " ") + std::string("(or ") + format_number(*spec.off_value) +
+            " for " + spec.off_meaning + ")";
+  return text;
 }
 
 std::string format_option_value(const OptionValue& value) {
@@ -260,8 +260,7 @@ const std::string& PluginOptions::string(std::string_view name) const {
   return std::get<std::string>(at(name));
 }
 bool PluginOptions::audit() const {
-  const auto it = values_.find(kModeOption);
-  return it != values_.end() && std::get<std::string>(it->second) == "audit";
+  return choices_.contains(kModeOption) && choice<Mode>(kModeOption) == Mode::audit;
 }
 
 const std::vector<std::string>& PluginOptions::string_list(std::string_view name) const {
@@ -270,10 +269,11 @@ const std::vector<std::string>& PluginOptions::string_list(std::string_view name
 
 const std::vector<OptionSpec>& common_option_specs() {
   static const std::vector<OptionSpec> specs{
-      OptionSpec::choice(std::string(kModeOption),
-                         "enforce: the plugin acts. audit: the plugin's refusals, aborts, cuts and "
-                         "drops are logged (EVENT=audit) instead of done, and the traffic passes.",
-                         {"enforce", "audit"})
+      OptionSpec::choice<Mode>(
+          std::string(kModeOption),
+          "enforce: the plugin acts. audit: the plugin's refusals, aborts, cuts and drops are "
+          "logged (EVENT=audit) instead of done, and the traffic passes.",
+          {{"enforce", Mode::enforce}, {"audit", Mode::audit}})
           .with_default("enforce"),
   };
   return specs;
@@ -291,13 +291,9 @@ std::variant<PluginOptions, OptionError> validate_options(const std::vector<Opti
         if (candidate.name == key) spec = &candidate;
       for (const auto& candidate : common_option_specs())
         if (spec == nullptr && candidate.name == key) spec = &candidate;
-      if (spec == nullptr) return OptionError{key, "unknown option"};
+      if (spec == nullptr) return OptionError{escape_for_log(key, 64), "unknown option"};
       auto converted = convert(*spec, value);
       if (auto* message = std::get_if<std::string>(&converted)) return OptionError{key, *message};
-      if (spec->check) {
-        if (std::string problem = spec->check(std::get<OptionValue>(converted)); !problem.empty())
-          return OptionError{key, std::move(problem)};
-      }
       values.emplace(key, std::move(std::get<OptionValue>(converted)));
     }
   }
@@ -308,7 +304,18 @@ std::variant<PluginOptions, OptionError> validate_options(const std::vector<Opti
     if (!spec.default_value) return OptionError{spec.name, "required option is missing"};
     values.emplace(spec.name, *spec.default_value);
   }
-  return PluginOptions(std::move(values));
+  PluginOptions options(std::move(values));
+  // Each choice's value, for PluginOptions::choice.
+  const auto record_choice = [&](const OptionSpec& spec) {
+    if (spec.type != OptionType::choice) return;
+    const auto& text = std::get<std::string>(options.values().at(spec.name));
+    for (std::size_t i = 0; i < spec.choices.size(); ++i)
+      if (spec.choices[i] == text)
+        options.set_choice(spec.name, {spec.choice_values[i], spec.choice_type});
+  };
+  for (const auto& spec : common_option_specs()) record_choice(spec);
+  for (const auto& spec : specs) record_choice(spec);
+  return options;
 }
 
 }  // namespace qrexec_proxy

@@ -2,6 +2,8 @@
 
 #include "plugin_api/external_plugin.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <stdexcept>
 #include <system_error>
@@ -17,6 +19,14 @@ bool is_plugin_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+std::variant<PluginOptions, OptionError> configure_plugin(const PluginDescriptor& descriptor,
+                                                          const nlohmann::json& options) {
+  auto validated = validate_options(descriptor.options, options);
+  if (auto* checked = std::get_if<PluginOptions>(&validated); checked && descriptor.validate)
+    if (auto error = descriptor.validate(*checked)) return std::move(*error);
+  return validated;
 }
 
 void PluginRegistry::add(PluginDescriptor descriptor) {

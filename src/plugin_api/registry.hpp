@@ -9,6 +9,8 @@
 #include "plugin_api/options.hpp"
 #include "plugin_api/plugin.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -16,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace qrexec_proxy {
@@ -32,6 +35,11 @@ struct PluginDescriptor {
   // Empty for built-in plugins; the shared object of an external one.
   std::filesystem::path library = {};
 };
+
+// What the config loader does with one plugin's options: checks them against
+// the specs (defaults filled in), then runs the plugin's own validate().
+std::variant<PluginOptions, OptionError> configure_plugin(const PluginDescriptor& descriptor,
+                                                          const nlohmann::json& options);
 
 class PluginRegistry {
  public:

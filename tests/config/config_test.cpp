@@ -104,8 +104,7 @@ TEST(Config, ReportsSemanticErrorsWithChainPluginAndOption) {
       only_problem(parse(
           R"({"c": {"plugins": ["byte_limit"], "config": {"byte_limit": {"dst2src_limit": -7}}}})")),
       "config.json: chain c, plugin #0 byte_limit, option dst2src_limit: must be at least 0 (or -1 "
-      "for "
-      "none), not -7");
+      "for no limit), not -7");
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": ["pass"], "config": {"timeout": {}}}})")),
             "config.json: chain c: config key \"timeout\" names no plugin of the chain");
   EXPECT_EQ(only_problem(parse(R"({"c": {"plugins": ["pass"], "config": {"3": {}}}})")),

@@ -132,10 +132,9 @@ std::optional<PluginOptions> fuzzed_options(const PluginDescriptor& descriptor,
   // Exactly what the config loader accepts: the options, then the plugin's
   // own check of them; otherwise the defaults.
   auto accept = [&](const json& candidate) -> std::optional<PluginOptions> {
-    auto validated = validate_options(descriptor.options, candidate);
+    auto validated = configure_plugin(descriptor, candidate);
     auto* options = std::get_if<PluginOptions>(&validated);
-    if (options == nullptr || (descriptor.validate && descriptor.validate(*options)))
-      return std::nullopt;
+    if (options == nullptr) return std::nullopt;
     return *options;
   };
   if (auto options = accept(config)) return options;

@@ -11,17 +11,20 @@ namespace {
 
 using nlohmann::json;
 
+enum class Decode : std::uint8_t { base64, hex };
+enum class Other : std::uint8_t { x };
+
 std::vector<OptionSpec> specs() {
-  OptionSpec limit{"limit", OptionType::integer, std::int64_t{-1}, "bytes", 0.0, std::nullopt, {},
-                   -1.0};
-  OptionSpec delay{"delay", OptionType::number, 0.5, "seconds", 0.0, 60.0, {}, std::nullopt};
-  OptionSpec decode{
-      "decode", OptionType::choice, std::string("base64"), "how", {}, {}, {"base64", "hex"}, {}};
-  OptionSpec flag{"flag", OptionType::boolean, false, "on/off", {}, {}, {}, {}};
-  OptionSpec list{"names", OptionType::string_list, std::vector<std::string>{}, "names", {}, {}, {},
-                  {}};
-  OptionSpec required{"needed", OptionType::integer, std::nullopt, "must be set", 1.0, {}, {}, {}};
-  return {limit, delay, decode, flag, list, required};
+  return {
+      OptionSpec::integer("limit", "bytes").with_default(std::int64_t{-1}).at_least(0).or_off(-1),
+      OptionSpec::number("delay", "seconds").with_default(0.5).at_least(0).at_most(60),
+      OptionSpec::choice<Decode>("decode", "how",
+                                 {{"base64", Decode::base64}, {"hex", Decode::hex}})
+          .with_default("base64"),
+      OptionSpec::boolean("flag", "on/off").with_default(false),
+      OptionSpec::string_list("names", "names").with_default(std::vector<std::string>{}),
+      OptionSpec::integer("needed", "must be set").at_least(1),
+  };
 }
 
 PluginOptions valid(const json& config) {
@@ -105,51 +108,31 @@ TEST(ValidateOptions, NamesTheOptionAndTheProblem) {
   EXPECT_EQ(error.message, "options must be an object, not array");
 }
 
-TEST(ValidateOptions, RunsTheOptionsOwnCheck) {
-  OptionSpec path{"path", OptionType::string, std::string(), "a path", {}, {}, {}, {}};
-  path.check = [](const OptionValue& value) -> std::string {
-    return std::get<std::string>(value).starts_with('/') ? "" : "must be absolute";
-  };
-  EXPECT_TRUE(std::holds_alternative<PluginOptions>(validate_options({path}, {{"path", "/x"}})));
-  const auto result = validate_options({path}, {{"path", "x"}});
-  ASSERT_TRUE(std::holds_alternative<OptionError>(result));
-  EXPECT_EQ(std::get<OptionError>(result).option, "path");
-  EXPECT_EQ(std::get<OptionError>(result).message, "must be absolute");
-  // Defaults are the plugin's own: not checked.
-  EXPECT_TRUE(std::holds_alternative<PluginOptions>(validate_options({path}, json::object())));
+TEST(ValidateOptions, GivesEachChoiceAsItsEnum) {
+  EXPECT_EQ(valid({{"needed", 1}}).choice<Decode>("decode"), Decode::base64);
+  EXPECT_EQ(valid({{"needed", 1}, {"decode", "hex"}}).choice<Decode>("decode"), Decode::hex);
+  // Asking for another enum, or for an option that is no choice, is a bug.
+  EXPECT_THROW((void)valid({{"needed", 1}}).choice<Other>("decode"), std::logic_error);
+  EXPECT_THROW((void)valid({{"needed", 1}}).choice<Decode>("limit"), std::logic_error);
+  // The common mode option too.
+  EXPECT_FALSE(valid({{"needed", 1}}).audit());
+  EXPECT_TRUE(valid({{"needed", 1}, {"mode", "audit"}}).audit());
 }
 
-// Every field of two specs but the check, which cannot be compared.
-void expect_same_declaration(const OptionSpec& built, const OptionSpec& spelled_out) {
-  EXPECT_EQ(built.name, spelled_out.name);
-  EXPECT_EQ(built.type, spelled_out.type);
-  EXPECT_EQ(built.default_value, spelled_out.default_value);
-  EXPECT_EQ(built.meaning, spelled_out.meaning);
-  EXPECT_EQ(built.minimum, spelled_out.minimum);
-  EXPECT_EQ(built.maximum, spelled_out.maximum);
-  EXPECT_EQ(built.choices, spelled_out.choices);
-  EXPECT_EQ(built.off_value, spelled_out.off_value);
-  EXPECT_EQ(static_cast<bool>(built.check), static_cast<bool>(spelled_out.check));
+TEST(ValidateOptions, EchoesNoControlByteOfTheConfig) {
+  const auto error = invalid({{"needed", 1}, {"decode", "a\x1b[2Jb"}});
+  EXPECT_EQ(error.message, "must be one of base64, hex, not \"a\\x1b[2Jb\"");
+  EXPECT_EQ(invalid({{"needed", 1}, {"lim\nit", 5}}).option, "lim\\x0ait");
 }
 
-TEST(OptionSpecBuilder, DeclaresWhatTheFieldsWould) {
-  const auto specs_by_field = specs();
-  expect_same_declaration(
-      OptionSpec::integer("limit", "bytes").with_default(std::int64_t{-1}).at_least(0).or_off(-1),
-      specs_by_field[0]);
-  expect_same_declaration(
-      OptionSpec::number("delay", "seconds").with_default(0.5).at_least(0).at_most(60),
-      specs_by_field[1]);
-  expect_same_declaration(
-      OptionSpec::choice("decode", "how", {"base64", "hex"}).with_default("base64"),
-      specs_by_field[2]);
-  expect_same_declaration(OptionSpec::boolean("flag", "on/off").with_default(false),
-                          specs_by_field[3]);
-  expect_same_declaration(
-      OptionSpec::string_list("names", "names").with_default(std::vector<std::string>{}),
-      specs_by_field[4]);
-  expect_same_declaration(OptionSpec::integer("needed", "must be set").at_least(1),
-                          specs_by_field[5]);
+TEST(DescribeRange, SaysTheBoundsAndWhatTheOffValueMeans) {
+  EXPECT_EQ(describe_range(specs()[0]), "at least 0 (or -1 for none)");
+  EXPECT_EQ(describe_range(specs()[1]), "between 0 and 60");
+  EXPECT_EQ(describe_range(specs()[3]), "");
+  EXPECT_EQ(
+      describe_range(OptionSpec::integer("burst", "").at_least(1).or_off(-1, "a second's worth")),
+      "at least 1 (or -1 for a second's worth)");
+  EXPECT_EQ(describe_range(OptionSpec::number("t", "").at_most(5)), "at most 5");
 }
 
 TEST(OptionSpecBuilder, BuiltSpecsValidateLikeSpelledOutOnes) {
@@ -175,7 +158,7 @@ TEST(OptionSpecBuilder, BuiltSpecsValidateLikeSpelledOutOnes) {
 TEST(OptionSpecBuilder, LeavesAnOptionRequiredWithoutADefault) {
   const auto spec = OptionSpec::string("dir", "where");
   EXPECT_FALSE(spec.default_value.has_value());
-  EXPECT_FALSE(spec.minimum || spec.maximum || spec.off_value || spec.check);
+  EXPECT_FALSE(spec.minimum || spec.maximum || spec.off_value);
   const auto result = validate_options({spec}, json::object());
   ASSERT_TRUE(std::holds_alternative<OptionError>(result));
   EXPECT_EQ(std::get<OptionError>(result).message, "required option is missing");
@@ -191,32 +174,21 @@ TEST(OptionSpecBuilder, StoresAWholeNumberDefaultOfANumberAsANumber) {
   EXPECT_EQ(std::get<PluginOptions>(options).number("delay"), 0.0);
 }
 
-TEST(OptionSpecBuilder, RunsTheCheckItWasGiven) {
-  const auto spec =
-      OptionSpec::string("path", "a path")
-          .with_default(std::string())
-          .checked_by([](const OptionValue& value) -> std::string {
-            return std::get<std::string>(value).starts_with('/') ? "" : "must be absolute";
-          });
-  EXPECT_TRUE(std::holds_alternative<PluginOptions>(validate_options({spec}, {{"path", "/x"}})));
-  const auto result = validate_options({spec}, {{"path", "x"}});
-  ASSERT_TRUE(std::holds_alternative<OptionError>(result));
-  EXPECT_EQ(std::get<OptionError>(result).message, "must be absolute");
-}
-
 TEST(OptionSpecBuilder, RefusesADeclarationThatDoesNotFitTheType) {
   EXPECT_THROW((void)OptionSpec::integer("n", "").with_default(0.5), std::logic_error);
   EXPECT_THROW((void)OptionSpec::integer("n", "").with_default("1"), std::logic_error);
   EXPECT_THROW((void)OptionSpec::boolean("b", "").with_default(std::int64_t{1}), std::logic_error);
   EXPECT_THROW((void)OptionSpec::string_list("l", "").with_default(std::string()),
                std::logic_error);
-  EXPECT_THROW((void)OptionSpec::choice("c", "", {"a", "b"}).with_default("c"), std::logic_error);
-  EXPECT_THROW((void)OptionSpec::choice("c", "", {}), std::logic_error);
+  EXPECT_THROW((void)OptionSpec::choice<Decode>("c", "", {{"a", Decode::base64}}).with_default("c"),
+               std::logic_error);
+  EXPECT_THROW((void)OptionSpec::choice<Decode>("c", "", {}), std::logic_error);
   EXPECT_THROW((void)OptionSpec::string("s", "").at_least(0), std::logic_error);
   EXPECT_THROW((void)OptionSpec::boolean("b", "").at_most(1), std::logic_error);
   EXPECT_THROW((void)OptionSpec::string_list("l", "").or_off(-1), std::logic_error);
   try {
-    (void)OptionSpec::choice("decode", "", {"base64", "hex"}).with_default("rot13");
+    (void)OptionSpec::choice<Decode>("decode", "", {{"base64", Decode::base64}})
+        .with_default("rot13");
     ADD_FAILURE() << "accepted a default that is not a choice";
   } catch (const std::logic_error& error) {
     EXPECT_STREQ(error.what(), "option decode (choice): the default is not one of the choices");

@@ -9,7 +9,7 @@ namespace {
 // The admission of a call source -> target service through allow(options).
 Admission admission(const nlohmann::json& options, const std::string& source,
                     const std::string& target, const std::string& service) {
-  auto plugin = plugin_from_config("allow", options);
+  auto plugin = make_plugin("allow", options);
   if (!plugin) return Admission::fail("invalid options");
   NullContext context;
   context.info = {"chain", source, target, service};
@@ -69,17 +69,17 @@ TEST(AllowPlugin, AnEmptyListAllowsNothing) {
 }
 
 TEST(AllowPlugin, PatternsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("allow", {{"sources", {"ok", ""}}}), "sources: holds an empty pattern");
-  EXPECT_EQ(config_problem("allow", {{"sources", {"a.b"}}}),
+  EXPECT_EQ(option_error("allow", {{"sources", {"ok", ""}}}), "sources: holds an empty pattern");
+  EXPECT_EQ(option_error("allow", {{"sources", {"a.b"}}}),
             "sources: pattern \"a.b\" holds a character no qube name has (nor * ? [ ] !)");
-  EXPECT_EQ(config_problem("allow", {{"targets", {"a/b"}}}),
+  EXPECT_EQ(option_error("allow", {{"targets", {"a/b"}}}),
             "targets: pattern \"a/b\" holds a character no qube name has (nor * ? [ ] !)");
-  EXPECT_EQ(config_problem("allow", {{"services", {"a\\*"}}}),
+  EXPECT_EQ(option_error("allow", {{"services", {"a\\*"}}}),
             "services: pattern \"a\\x5c*\" holds a character no service has (nor * ? [ ] !)");
-  EXPECT_EQ(config_problem("allow", {{"services", {"a b"}}}),
+  EXPECT_EQ(option_error("allow", {{"services", {"a b"}}}),
             "services: pattern \"a b\" holds a character no service has (nor * ? [ ] !)");
-  EXPECT_EQ(config_problem("allow", {{"services", {"my.Service+arg-1_x", "*"}}}), "");
-  EXPECT_EQ(config_problem("allow", {{"sources", "work"}}),
+  EXPECT_EQ(option_error("allow", {{"services", {"my.Service+arg-1_x", "*"}}}), "");
+  EXPECT_EQ(option_error("allow", {{"sources", "work"}}),
             "sources: must be a list of strings, not string");
 }
 

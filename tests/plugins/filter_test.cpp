@@ -20,7 +20,7 @@ struct Outcome {
 // `cuts` (offsets, ascending).
 Outcome run(const nlohmann::json& options, const std::string& input,
             const std::vector<std::size_t>& cuts = {}) {
-  auto plugin = plugin_from_config("filter", options);
+  auto plugin = make_plugin("filter", options);
   if (!plugin) return {};
   NullContext context;
   DirectionDriver driver(*plugin, context, Direction::src2dst);
@@ -226,7 +226,7 @@ TEST(FilterPlugin, RandomChunksGiveTheSameResultAsOneChunk) {
 }
 
 TEST(FilterPlugin, OnlyTheChosenDirectionIsCheckedOrCopied) {
-  auto plugin = plugin_from_config("filter", {{"charset", "printable"}, {"direction", "dst2src"}});
+  auto plugin = make_plugin("filter", {{"charset", "printable"}, {"direction", "dst2src"}});
   const DataNeeds up = plugin->needs(Direction::src2dst);
   EXPECT_FALSE(up.reads_bytes);
   EXPECT_FALSE(up.drops_bytes);
@@ -243,13 +243,13 @@ TEST(FilterPlugin, OnlyTheChosenDirectionIsCheckedOrCopied) {
 }
 
 TEST(FilterPlugin, AsksForABufferThatHoldsALine) {
-  auto streaming = plugin_from_config("filter", {{"charset", "utf8"}, {"max_line", 1000}});
+  auto streaming = make_plugin("filter", {{"charset", "utf8"}, {"max_line", 1000}});
   EXPECT_FALSE(streaming->needs(Direction::src2dst).drops_bytes);
   EXPECT_EQ(streaming->needs(Direction::src2dst).hold_bytes, 4u);
-  auto lines = plugin_from_config("filter", {{"action", "drop"}, {"max_line", 1000}});
+  auto lines = make_plugin("filter", {{"action", "drop"}, {"max_line", 1000}});
   EXPECT_TRUE(lines->needs(Direction::dst2src).drops_bytes);
   EXPECT_EQ(lines->needs(Direction::dst2src).hold_bytes, 1001u + 64 * 1024);
-  auto deny = plugin_from_config("filter", {{"deny", {"x"}}, {"max_line", 10}});
+  auto deny = make_plugin("filter", {{"deny", {"x"}}, {"max_line", 10}});
   EXPECT_FALSE(deny->needs(Direction::dst2src).drops_bytes);
 }
 
@@ -259,7 +259,7 @@ TEST(FilterPlugin, AfterAnAbortThatDoesNotEndTheCallTheDirectionPassesUnchecked)
   for (const nlohmann::json& options : {nlohmann::json{{"charset", "printable"}},
                                         nlohmann::json{{"deny", {"bad"}}, {"max_line", 100}}}) {
     SCOPED_TRACE(options.dump());
-    auto plugin = plugin_from_config("filter", options);
+    auto plugin = make_plugin("filter", options);
     NullContext context;
     std::string first = "bad \x01\nmore";
     const Verdict verdict =
@@ -284,23 +284,23 @@ TEST(FilterPlugin, AfterAnAbortThatDoesNotEndTheCallTheDirectionPassesUnchecked)
 }
 
 TEST(FilterPlugin, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("filter", {{"deny", {"ok", "(unclosed"}}, {"max_line", 10}}),
+  EXPECT_EQ(option_error("filter", {{"deny", {"ok", "(unclosed"}}, {"max_line", 10}}),
             "deny: pattern \"(unclosed\" is not a valid RE2 expression: missing ): (unclosed");
-  EXPECT_EQ(config_problem("filter", {{"deny", {"a{1000}{1000}"}}, {"max_line", 10}}),
+  EXPECT_EQ(option_error("filter", {{"deny", {"a{1000}{1000}"}}, {"max_line", 10}}),
             "deny: pattern \"a{1000}{1000}\" is not a valid RE2 expression: bad repetition "
             "operator: {1000}{1000}");
   const std::string needs_max_line =
       "max_line: must be set when deny is not empty or action is drop: each line is held until "
       "it is checked, and max_line bounds the memory that takes";
-  EXPECT_EQ(config_problem("filter", {{"deny", {"x"}}}), needs_max_line);
-  EXPECT_EQ(config_problem("filter", {{"action", "drop"}}), needs_max_line);
-  EXPECT_EQ(config_problem("filter", {{"max_line", 0}}),
-            "max_line: must be between 1 and 16777216 (or -1 for none), not 0");
-  EXPECT_EQ(config_problem("filter", {{"charset", "ascii"}}),
+  EXPECT_EQ(option_error("filter", {{"deny", {"x"}}}), needs_max_line);
+  EXPECT_EQ(option_error("filter", {{"action", "drop"}}), needs_max_line);
+  EXPECT_EQ(option_error("filter", {{"max_line", 0}}),
+            "max_line: must be between 1 and 16777216 (or -1 for no limit), not 0");
+  EXPECT_EQ(option_error("filter", {{"charset", "ascii"}}),
             "charset: must be one of any, printable, utf8, not \"ascii\"");
-  EXPECT_EQ(config_problem("filter", {{"direction", "up"}}),
+  EXPECT_EQ(option_error("filter", {{"direction", "up"}}),
             "direction: must be one of src2dst, dst2src, both, not \"up\"");
-  EXPECT_EQ(config_problem("filter", {{"charset", "printable"}}), "");
+  EXPECT_EQ(option_error("filter", {{"charset", "printable"}}), "");
 }
 
 }  // namespace

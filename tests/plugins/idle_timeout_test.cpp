@@ -19,7 +19,7 @@ void fire(Plugin& plugin, NullContext& context) {
 }
 
 TEST(IdleTimeoutPlugin, AbortsAQuietCall) {
-  auto plugin = plugin_from_config("idle_timeout", {{"timeout", 2}});
+  auto plugin = make_plugin("idle_timeout", {{"timeout", 2}});
   NullContext context;
   EXPECT_FALSE(plugin->needs(Direction::src2dst).reads_bytes);
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
@@ -31,7 +31,7 @@ TEST(IdleTimeoutPlugin, AbortsAQuietCall) {
 }
 
 TEST(IdleTimeoutPlugin, BytesEitherWayPutTheDeadlineBackWithoutTimerWork) {
-  auto plugin = plugin_from_config("idle_timeout", {{"timeout", 1}});
+  auto plugin = make_plugin("idle_timeout", {{"timeout", 1}});
   NullContext context;
   const auto start = context.now_value;
   plugin->on_start(context);
@@ -51,12 +51,12 @@ TEST(IdleTimeoutPlugin, BytesEitherWayPutTheDeadlineBackWithoutTimerWork) {
 }
 
 TEST(IdleTimeoutPlugin, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("idle_timeout", nullptr), "timeout: required option is missing");
-  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", 0}}),
+  EXPECT_EQ(option_error("idle_timeout", nullptr), "timeout: required option is missing");
+  EXPECT_EQ(option_error("idle_timeout", {{"timeout", 0}}),
             "timeout: must be between 0.001 and 31536000, not 0");
-  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", -1}}),
+  EXPECT_EQ(option_error("idle_timeout", {{"timeout", -1}}),
             "timeout: must be between 0.001 and 31536000, not -1");
-  EXPECT_EQ(config_problem("idle_timeout", {{"timeout", 0.25}}), "");
+  EXPECT_EQ(option_error("idle_timeout", {{"timeout", 0.25}}), "");
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 struct FakeCall {
   FakeCall(const std::filesystem::path& state_root, const nlohmann::json& options,
            const std::string& source = "src")
-      : context(state_root), plugin(plugin_from_config("max_conn", options)) {
+      : context(state_root), plugin(make_plugin("max_conn", options)) {
     context.info.chain = "work";
     context.info.source = source;
   }
@@ -85,11 +85,11 @@ TEST(MaxConnPlugin, FailsClosedWhenTheStateCannotBeUsed) {
 }
 
 TEST(MaxConnPlugin, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("max_conn", nullptr), "limit: required option is missing");
-  EXPECT_EQ(config_problem("max_conn", {{"limit", 0}}), "limit: must be between 1 and 1000, not 0");
-  EXPECT_EQ(config_problem("max_conn", {{"limit", 1}, {"reject_delay", 61}}),
+  EXPECT_EQ(option_error("max_conn", nullptr), "limit: required option is missing");
+  EXPECT_EQ(option_error("max_conn", {{"limit", 0}}), "limit: must be between 1 and 1000, not 0");
+  EXPECT_EQ(option_error("max_conn", {{"limit", 1}, {"reject_delay", 61}}),
             "reject_delay: must be between 0 and 60, not 61");
-  EXPECT_EQ(config_problem("max_conn", {{"limit", 1}, {"per_source", 1}}),
+  EXPECT_EQ(option_error("max_conn", {{"limit", 1}, {"per_source", 1}}),
             "per_source: must be true or false, not number");
 }
 

@@ -1,9 +1,10 @@
-// Helpers for unit tests of plugins: make a plugin from the registry with
-// JSON options, as the config loader does, and play one direction of the
-// engine for it, chunk by chunk, the way Flow offers bytes.
+// Helpers for unit tests of plugins: play one direction of the engine for a
+// plugin (made by support/make_plugin.hpp), chunk by chunk, the way Flow
+// offers bytes.
 #pragma once
 
 #include "plugin_api/registry.hpp"
+#include "support/make_plugin.hpp"
 #include "support/null_context.hpp"
 
 #include <nlohmann/json.hpp>
@@ -14,31 +15,6 @@
 #include <string>
 
 namespace qrexec_proxy::test {
-
-// What the config loader says of `options` for plugin `name`, the plugin's
-// own validate() included: "" when they are valid, else "OPTION: MESSAGE".
-inline std::string config_problem(const std::string& name, const nlohmann::json& options) {
-  const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);
-  if (descriptor == nullptr) return "no plugin " + name;
-  auto validated = validate_options(descriptor->options, options);
-  const OptionError* error = std::get_if<OptionError>(&validated);
-  std::optional<OptionError> checked;
-  if (error == nullptr && descriptor->validate)
-    checked = descriptor->validate(std::get<PluginOptions>(validated));
-  if (checked) error = &*checked;
-  return error == nullptr ? "" : error->option + ": " + error->message;
-}
-
-// Plugin `name` with `options`, which must be valid.
-inline std::unique_ptr<Plugin> plugin_from_config(const std::string& name,
-                                                  const nlohmann::json& options = nullptr) {
-  const std::string problem = config_problem(name, options);
-  EXPECT_EQ(problem, "") << "options of " << name << ": " << options.dump();
-  if (!problem.empty()) return nullptr;
-  const PluginDescriptor* descriptor = PluginRegistry::builtin().find(name);
-  return descriptor->create(
-      std::get<PluginOptions>(validate_options(descriptor->options, options)));
-}
 
 // One direction of the engine for one plugin: bytes arrive with feed(), the
 // plugin is offered everything pending until it holds, and its verdicts are

@@ -27,7 +27,7 @@ void fire_due(Plugin& plugin, NullContext& context) {
 }
 
 TEST(RateLimitPlugin, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
-  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", 1000}});
+  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 1000}});
   const DataNeeds needs = plugin->needs(Direction::src2dst);
   EXPECT_FALSE(needs.reads_bytes);
   EXPECT_FALSE(needs.drops_bytes);
@@ -40,7 +40,7 @@ TEST(RateLimitPlugin, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
 }
 
 TEST(RateLimitPlugin, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
-  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", 1000}});
+  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 1000}});
   NullContext context;
   plugin->on_start(context);
   EXPECT_EQ(plugin->on_data(context, counted(Direction::src2dst, 100000)).count(), 1000u);
@@ -59,7 +59,7 @@ TEST(RateLimitPlugin, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
 }
 
 TEST(RateLimitPlugin, BurstCapsTheBucket) {
-  auto plugin = plugin_from_config("rate_limit", {{"dst2src_rate", 1000}, {"burst", 100}});
+  auto plugin = make_plugin("rate_limit", {{"dst2src_rate", 1000}, {"burst", 100}});
   NullContext context;
   plugin->on_start(context);
   EXPECT_EQ(plugin->on_data(context, counted(Direction::dst2src, 5000)).count(), 100u);
@@ -71,7 +71,7 @@ TEST(RateLimitPlugin, BurstCapsTheBucket) {
 TEST(RateLimitPlugin, NeverPassesMoreThanBurstPlusRateTimesTime) {
   constexpr std::int64_t rate = 250000;
   constexpr std::int64_t burst = 30000;
-  auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", rate}, {"burst", burst}});
+  auto plugin = make_plugin("rate_limit", {{"src2dst_rate", rate}, {"burst", burst}});
   NullContext context;
   const auto start = context.now_value;
   plugin->on_start(context);
@@ -98,13 +98,13 @@ TEST(RateLimitPlugin, NeverPassesMoreThanBurstPlusRateTimesTime) {
 }
 
 TEST(RateLimitPlugin, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("rate_limit", {{"src2dst_rate", 0}}),
-            "src2dst_rate: must be at least 1 (or -1 for none), not 0");
-  EXPECT_EQ(config_problem("rate_limit", {{"burst", 0}}),
-            "burst: must be at least 1 (or -1 for none), not 0");
-  EXPECT_EQ(config_problem("rate_limit", {{"dst2src_rate", 1.5}}),
+  EXPECT_EQ(option_error("rate_limit", {{"src2dst_rate", 0}}),
+            "src2dst_rate: must be at least 1 (or -1 for no limit), not 0");
+  EXPECT_EQ(option_error("rate_limit", {{"burst", 0}}),
+            "burst: must be at least 1 (or -1 for one second's worth), not 0");
+  EXPECT_EQ(option_error("rate_limit", {{"dst2src_rate", 1.5}}),
             "dst2src_rate: must be a whole number");
-  EXPECT_EQ(config_problem("rate_limit", nullptr), "");
+  EXPECT_EQ(option_error("rate_limit", nullptr), "");
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ namespace qrexec_proxy::test {
 namespace {
 
 TEST(RateLimitPlugin, AuditModePassesAtFullSpeedAndReportsOnce) {
-  const auto plugin = plugin_from_config("rate_limit", {{"src2dst_rate", 100}, {"mode", "audit"}});
+  const auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 100}, {"mode", "audit"}});
   NullContext context;
   context.audit_enabled = true;
   for (int i = 0; i < 3; ++i) {

@@ -23,7 +23,7 @@ std::vector<fs::path> files_in(const fs::path& directory) {
 
 TEST(RecordPlugin, WritesEachDirectionToItsOwnNamedFile) {
   TempDir dir;
-  auto plugin = plugin_from_config("record", {{"dir", (dir / "calls").string()}});
+  auto plugin = make_plugin("record", {{"dir", (dir / "calls").string()}});
   for (const Direction direction : kBothDirections) {
     EXPECT_TRUE(plugin->needs(direction).reads_bytes);
     EXPECT_FALSE(plugin->needs(direction).drops_bytes);
@@ -68,7 +68,7 @@ TEST(RecordPlugin, WritesEachDirectionToItsOwnNamedFile) {
 
 TEST(RecordPlugin, StopsAtMaxBytesForBothDirectionsTogetherAndSaysSoOnce) {
   TempDir dir;
-  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}, {"max_bytes", 1000}});
+  auto plugin = make_plugin("record", {{"dir", dir.path().string()}, {"max_bytes", 1000}});
   NullContext context;
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
   DirectionDriver up(*plugin, context, Direction::src2dst);
@@ -93,7 +93,7 @@ TEST(RecordPlugin, StopsAtMaxBytesForBothDirectionsTogetherAndSaysSoOnce) {
 
 TEST(RecordPlugin, ZeroMaxBytesRecordsEmptyFiles) {
   TempDir dir;
-  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}, {"max_bytes", 0}});
+  auto plugin = make_plugin("record", {{"dir", dir.path().string()}, {"max_bytes", 0}});
   NullContext context;
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
   DirectionDriver up(*plugin, context, Direction::src2dst);
@@ -105,7 +105,7 @@ TEST(RecordPlugin, ZeroMaxBytesRecordsEmptyFiles) {
 
 TEST(RecordPlugin, FailsTheCallWhenTheFilesCannotBeCreated) {
   TempDir dir;
-  auto plugin = plugin_from_config("record", {{"dir", (dir / "missing" / "calls").string()}});
+  auto plugin = make_plugin("record", {{"dir", (dir / "missing" / "calls").string()}});
   NullContext context;
   const Admission admission = plugin->on_start(context);
   EXPECT_EQ(admission.kind(), Admission::Kind::fail);
@@ -114,7 +114,7 @@ TEST(RecordPlugin, FailsTheCallWhenTheFilesCannotBeCreated) {
 
 TEST(RecordPlugin, AbortsTheCallWhenAFileCannotBeWritten) {
   TempDir dir;
-  auto plugin = plugin_from_config("record", {{"dir", dir.path().string()}});
+  auto plugin = make_plugin("record", {{"dir", dir.path().string()}});
   NullContext context;
   ASSERT_EQ(plugin->on_start(context).kind(), Admission::Kind::admit);
   context.files.close(0);  // the src2dst file, made first: writing to it now fails
@@ -141,13 +141,13 @@ TEST(RecordPlugin, AbortsTheCallWhenAFileCannotBeWritten) {
 }
 
 TEST(RecordPlugin, OptionsAreCheckedAtLoad) {
-  EXPECT_EQ(config_problem("record", nullptr), "dir: required option is missing");
-  EXPECT_EQ(config_problem("record", {{"dir", "records"}}),
+  EXPECT_EQ(option_error("record", nullptr), "dir: required option is missing");
+  EXPECT_EQ(option_error("record", {{"dir", "records"}}),
             "dir: must be an absolute path, not \"records\"");
-  EXPECT_EQ(config_problem("record", {{"dir", ""}}), "dir: must be an absolute path, not \"\"");
-  EXPECT_EQ(config_problem("record", {{"dir", "/r"}, {"max_bytes", -2}}),
-            "max_bytes: must be at least 0 (or -1 for none), not -2");
-  EXPECT_EQ(config_problem("record", {{"dir", "/r"}, {"max_bytes", -1}}), "");
+  EXPECT_EQ(option_error("record", {{"dir", ""}}), "dir: must be an absolute path, not \"\"");
+  EXPECT_EQ(option_error("record", {{"dir", "/r"}, {"max_bytes", -2}}),
+            "max_bytes: must be at least 0 (or -1 for no limit), not -2");
+  EXPECT_EQ(option_error("record", {{"dir", "/r"}, {"max_bytes", -1}}), "");
 }
 
 }  // namespace

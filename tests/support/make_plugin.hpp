@@ -13,15 +13,17 @@
 
 namespace qrexec_proxy::test {
 
-// The options error for `config`, or an empty string when they are valid.
+// What the config loader says of `config` for plugin `plugin`, the plugin's
+// own validate() included: "" when they are valid, else "OPTION: MESSAGE".
 inline std::string option_error(const std::string& plugin, const nlohmann::json& config) {
   const PluginDescriptor* descriptor = PluginRegistry::builtin().find(plugin);
   if (descriptor == nullptr) return "no plugin " + plugin;
-  auto result = validate_options(descriptor->options, config);
+  auto result = configure_plugin(*descriptor, config);
   if (auto* error = std::get_if<OptionError>(&result)) return error->option + ": " + error->message;
   return {};
 }
 
+// Plugin `plugin` with `config`, which must be valid.
 inline std::unique_ptr<Plugin> make_plugin(const std::string& plugin,
                                            const nlohmann::json& config = nullptr) {
   const PluginDescriptor* descriptor = PluginRegistry::builtin().find(plugin);
@@ -29,7 +31,7 @@ inline std::unique_ptr<Plugin> make_plugin(const std::string& plugin,
     ADD_FAILURE() << "no plugin " << plugin;
     return nullptr;
   }
-  auto result = validate_options(descriptor->options, config);
+  auto result = configure_plugin(*descriptor, config);
   if (auto* error = std::get_if<OptionError>(&result)) {
     ADD_FAILURE() << plugin << ": " << error->option << ": " << error->message;
     return nullptr;

@@ -45,6 +45,7 @@ std::string describe_option_type(const OptionSpec& option) {
     for (std::size_t i = 0; i < option.choices.size(); ++i)
       text += (i == 0 ? "" : ", ") + option.choices[i];
   }
+  if (const std::string range = describe_range(option); !range.empty()) text += ", " + range;
   text += option.default_value ? ", default " + format_option_value(*option.default_value)
                                : ", required";
   return text;

@@ -8,7 +8,8 @@
 
 namespace qrexec_proxy {
 
-// "integer, default -1" / "number, required" / "choice of a, b; default \"a\"".
+// "integer, at least 0 (or -1 for no limit), default -1" / "number, between 0.001 and 60,
+// required" / "choice of a, b, default \"a\"": type, range and default, from the spec.
 std::string describe_option_type(const OptionSpec& option);
 // Markdown: a section per built-in plugin, for the README between its markers.
 std::string plugin_reference_markdown(const PluginRegistry& registry);

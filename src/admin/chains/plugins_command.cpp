@@ -21,7 +21,10 @@ nlohmann::json option_json(const OptionSpec& option) {
   };
   if (option.minimum) json["minimum"] = *option.minimum;
   if (option.maximum) json["maximum"] = *option.maximum;
-  if (option.off_value) json["off_value"] = *option.off_value;
+  if (option.off_value) {
+    json["off_value"] = *option.off_value;
+    json["off_meaning"] = option.off_meaning;
+  }
   if (!option.choices.empty()) json["choices"] = option.choices;
   return json;
 }

@@ -15,21 +15,18 @@
 namespace qrexec_proxy::admin {
 namespace {
 
-// How the service words a refusal's message (service/service.cpp).
-constexpr std::string_view kRefusedPrefix = "call refused: ";
-
 struct JournalCloser {
   void operator()(sd_journal* journal) const { sd_journal_close(journal); }
 };
 using JournalHandle = std::unique_ptr<sd_journal, JournalCloser>;
 
 // The value of FIELD in the current entry, or empty.
-std::string field(sd_journal* journal, const char* name) {
+std::string field(sd_journal* journal, std::string_view name) {
   const void* data = nullptr;
   std::size_t length = 0;
-  if (sd_journal_get_data(journal, name, &data, &length) < 0) return {};
+  if (sd_journal_get_data(journal, std::string(name).c_str(), &data, &length) < 0) return {};
   const std::string_view entry(static_cast<const char*>(data), length);
-  const std::size_t prefix = std::strlen(name) + 1;  // "NAME="
+  const std::size_t prefix = name.size() + 1;  // "NAME="
   return entry.size() >= prefix ? std::string(entry.substr(prefix)) : std::string();
 }
 
@@ -79,15 +76,17 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
   // Any process may name itself qrexec-proxy (SYSLOG_IDENTIFIER is its own
   // to set); only journald sets _EXE, from the writer's /proc entry. A
   // record counts when the service or this program (`run`) wrote it.
-  std::vector<std::string> matches = {
-      match("SYSLOG_IDENTIFIER", kSyslogIdentifier), match("EVENT", journal_event::summary),
-      match("EVENT", journal_event::refused), match("EVENT", journal_event::audit)};
+  std::vector<std::string> matches = {match(journal_field::syslog_identifier, kSyslogIdentifier),
+                                      match(journal_field::event, journal_event::summary),
+                                      match(journal_field::event, journal_event::refused),
+                                      match(journal_field::event, journal_event::audit)};
   const auto writers = record_writers();
   if (writers.empty())
     return std::string("cannot read /proc/self/exe: no record can be told from a forged one");
-  for (const auto& program : writers) matches.push_back(match("_EXE", program.string()));
-  if (query.chain) matches.push_back(match("CHAIN", *query.chain));
-  if (query.source) matches.push_back(match("SOURCE", *query.source));
+  for (const auto& program : writers)
+    matches.push_back(match(journal_field::trusted_executable, program.string()));
+  if (query.chain) matches.push_back(match(journal_field::chain, *query.chain));
+  if (query.source) matches.push_back(match(journal_field::source, *query.source));
   for (const auto& text : matches)
     if (const int error = sd_journal_add_match(journal.get(), text.data(), text.size()); error < 0)
       return std::string("cannot search the journal: ") + std::strerror(-error);
@@ -114,11 +113,12 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
     if (sd_journal_get_realtime_usec(journal.get(), &realtime_us) < 0) continue;
     // Entries of several journal files interleave: check each one's time.
     if (realtime_us < since_us) continue;
-    const std::string event = field(journal.get(), "EVENT");
-    const std::string pid = field(journal.get(), "_PID");
+    const std::string event = field(journal.get(), journal_field::event);
+    const std::string pid = field(journal.get(), journal_field::trusted_pid);
     if (event == journal_event::audit) {
-      pending_audit[pid].push_back({field(journal.get(), "PLUGIN"), field(journal.get(), "ACTION"),
-                                    field(journal.get(), "MESSAGE")});
+      pending_audit[pid].push_back({field(journal.get(), journal_field::plugin),
+                                    field(journal.get(), journal_field::action),
+                                    field(journal.get(), journal_field::message)});
       continue;
     }
     CallSummary call;
@@ -127,25 +127,29 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
       call.audit = std::move(audits->second);
       pending_audit.erase(audits);
     }
-    call.source = field(journal.get(), "SOURCE");
-    call.chain = field(journal.get(), "CHAIN");
-    call.target = field(journal.get(), "TARGET");
-    call.service = field(journal.get(), "SERVICE");
+    call.source = field(journal.get(), journal_field::source);
+    call.chain = field(journal.get(), journal_field::chain);
+    call.target = field(journal.get(), journal_field::target);
+    call.service = field(journal.get(), journal_field::service);
     if (event == journal_event::refused) {
-      call.outcome = "refused";
+      call.outcome = outcome_name::refused;
       call.exit_status = exit_status::refused;
-      call.reason = field(journal.get(), "MESSAGE");
-      if (call.reason.starts_with(kRefusedPrefix)) call.reason.erase(0, kRefusedPrefix.size());
+      call.reason = field(journal.get(), journal_field::message);
+      if (call.reason.starts_with(journal_text::refused_prefix))
+        call.reason.erase(0, journal_text::refused_prefix.size());
       calls.push_back(std::move(call));
       continue;
     }
-    call.outcome = field(journal.get(), "OUTCOME");
-    call.exit_status = number<int>(field(journal.get(), "EXIT_STATUS"));
-    call.src2dst_bytes = number<std::uint64_t>(field(journal.get(), "SRC2DST_BYTES")).value_or(0);
-    call.dst2src_bytes = number<std::uint64_t>(field(journal.get(), "DST2SRC_BYTES")).value_or(0);
-    call.duration_us = number<std::uint64_t>(field(journal.get(), "DURATION_US")).value_or(0);
-    call.reason = field(journal.get(), "REASON");
-    call.plugin = field(journal.get(), "PLUGIN");
+    call.outcome = field(journal.get(), journal_field::outcome);
+    call.exit_status = number<int>(field(journal.get(), journal_field::exit_status));
+    call.src2dst_bytes =
+        number<std::uint64_t>(field(journal.get(), journal_field::src2dst_bytes)).value_or(0);
+    call.dst2src_bytes =
+        number<std::uint64_t>(field(journal.get(), journal_field::dst2src_bytes)).value_or(0);
+    call.duration_us =
+        number<std::uint64_t>(field(journal.get(), journal_field::duration_us)).value_or(0);
+    call.reason = field(journal.get(), journal_field::reason);
+    call.plugin = field(journal.get(), journal_field::plugin);
     calls.push_back(std::move(call));
   }
   if (query.audited_only)

@@ -1,5 +1,7 @@
 #include "admin/journal/call_stats.hpp"
 
+#include "log/journal_fields.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -49,15 +51,15 @@ std::vector<GroupStats> call_stats(const std::vector<CallSummary>& calls, StatsG
     ++stats.calls;
     stats.src2dst_bytes += call.src2dst_bytes;
     stats.dst2src_bytes += call.dst2src_bytes;
-    if (call.outcome == "completed")
+    if (call.outcome == outcome_name::completed)
       ++stats.completed;
-    else if (call.outcome == "refused")
+    else if (call.outcome == outcome_name::refused)
       ++stats.refused;
-    else if (call.outcome == "stopped")
+    else if (call.outcome == outcome_name::stopped)
       ++stats.stopped;
     else
       ++stats.aborted;
-    if (call.outcome != "refused") durations[key].push_back(call.duration_us);
+    if (call.outcome != outcome_name::refused) durations[key].push_back(call.duration_us);
   }
   std::vector<GroupStats> result;
   for (auto& [key, stats] : groups) {

@@ -5,6 +5,7 @@
 #include "admin/output/json_output.hpp"
 #include "admin/output/table.hpp"
 #include "input/names.hpp"
+#include "log/journal_fields.hpp"
 
 #include <ctime>
 #include <ostream>
@@ -42,8 +43,9 @@ std::string format_duration(std::uint64_t us) {
 }
 
 Colour outcome_colour(const std::string& outcome) {
-  if (outcome == "completed") return Colour::green;
-  if (outcome == "refused" || outcome == "source-gone" || outcome == "terminated")
+  if (outcome == outcome_name::completed) return Colour::green;
+  if (outcome == outcome_name::refused || outcome == outcome_name::source_gone ||
+      outcome == outcome_name::terminated || outcome == outcome_name::stopped)
     return Colour::yellow;
   return Colour::red;
 }
@@ -58,7 +60,7 @@ nlohmann::json audit_json(const std::vector<AuditEvent>& events) {
 
 // "byte_limit would cut src2dst; timeout would abort the call (...)".
 std::string audit_text(const std::vector<AuditEvent>& events) {
-  constexpr std::string_view prefix = "audit: ";
+  constexpr std::string_view prefix = journal_text::audit_prefix;
   std::string text;
   for (const auto& event : events) {
     std::string_view message = event.message;

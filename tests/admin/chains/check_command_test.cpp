@@ -96,7 +96,7 @@ TEST_F(CheckCommand, WrongTypeAndRange) {
   EXPECT_EQ(range.exit_status, 1);
   EXPECT_EQ(range.out, main_file() +
                            ": chain c, plugin #0 byte_limit, option dst2src_limit: must be at "
-                           "least 0 (or -1 for none), not -5\n");
+                           "least 0 (or -1 for no limit), not -5\n");
 }
 
 TEST_F(CheckCommand, EveryFileIsChecked) {

@@ -7,37 +7,30 @@
 namespace qrexec_proxy {
 namespace {
 
+enum class Shown { base64, hex };
+
 PluginDescriptor example() {
-  OptionSpec limit{"limit",
-                   OptionType::integer,
-                   std::int64_t{-1},
-                   "Bytes to let through.",
-                   0.0,
-                   std::nullopt,
-                   {},
-                   -1.0};
-  OptionSpec decode{"decode",
-                    OptionType::choice,
-                    std::string("base64"),
-                    "How to show bytes.",
-                    {},
-                    {},
-                    {"base64", "hex"},
-                    {}};
-  OptionSpec needed{"needed", OptionType::number, std::nullopt, "Must be set.", {}, {}, {}, {}};
   return {"example",
           "Shows how a plugin is documented.",
           "First paragraph, long enough to be wrapped: " + std::string(60, 'x') +
               " and some more words after it.\n\nSecond paragraph.",
-          {limit, decode, needed},
+          {OptionSpec::integer("limit", "Bytes to let through.")
+               .with_default(std::int64_t{-1})
+               .at_least(0)
+               .or_off(-1, "all"),
+           OptionSpec::choice<Shown>("decode", "How to show bytes.",
+                                     {{"base64", Shown::base64}, {"hex", Shown::hex}})
+               .with_default("base64"),
+           OptionSpec::number("needed", "Must be set.").at_least(0.5).at_most(10)},
           nullptr};
 }
 
-TEST(PluginDocs, DescribesOptionTypes) {
+TEST(PluginDocs, DescribesOptionTypesRangesAndChoicesFromTheSpec) {
   const auto plugin = example();
-  EXPECT_EQ(describe_option_type(plugin.options[0]), "integer, default -1");
+  EXPECT_EQ(describe_option_type(plugin.options[0]),
+            "integer, at least 0 (or -1 for all), default -1");
   EXPECT_EQ(describe_option_type(plugin.options[1]), "choice of base64, hex, default \"base64\"");
-  EXPECT_EQ(describe_option_type(plugin.options[2]), "number, required");
+  EXPECT_EQ(describe_option_type(plugin.options[2]), "number, between 0.5 and 10, required");
 }
 
 TEST(PluginDocs, PlainTextHoldsTheSameTextAsTheMarkdown) {
@@ -56,15 +49,16 @@ TEST(PluginDocs, PlainTextHoldsTheSameTextAsTheMarkdown) {
                 "Second paragraph.\n"
                 "\n"
                 "Options:\n"
-                "  limit (integer, default -1)\n"
+                "  limit (integer, at least 0 (or -1 for all), default -1)\n"
                 "      Bytes to let through.\n"
                 "  decode (choice of base64, hex, default \"base64\")\n"
                 "      How to show bytes.\n"
-                "  needed (number, required)\n"
+                "  needed (number, between 0.5 and 10, required)\n"
                 "      Must be set.\n");
   for (const std::string piece :
        {"Shows how a plugin is documented.", "Second paragraph.", "Bytes to let through.",
-        "integer, default -1", "number, required"}) {
+        "integer, at least 0 (or -1 for all), default -1",
+        "number, between 0.5 and 10, required"}) {
     EXPECT_NE(markdown.find(piece), std::string::npos) << piece;
     EXPECT_NE(text.find(piece), std::string::npos) << piece;
   }

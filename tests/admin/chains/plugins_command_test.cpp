@@ -67,15 +67,16 @@ TEST(PluginsCommand, OptionsWithTypeDefaultAndMeaning) {
   AdminCli admin;
   const ProcessResult result = admin.run({"plugins", "byte_limit"});
   EXPECT_EQ(result.exit_status, 0);
-  EXPECT_NE(result.out.find("Options:\n  src2dst_limit (integer, default -1)\n      Bytes the "
-                            "source may send to the destination; -1 for no limit.\n"),
+  EXPECT_NE(result.out.find("Options:\n  src2dst_limit (integer, at least 0 (or -1 for no limit), "
+                            "default -1)\n      Bytes the source may send to the destination.\n"),
             std::string::npos)
       << result.out;
   const auto plugin = admin.run_json({"plugins", "byte_limit", "--json"});
   EXPECT_EQ(plugin["options"][0], nlohmann::json::parse(R"({
       "name": "src2dst_limit", "type": "integer", "required": false, "default": -1,
-      "meaning": "Bytes the source may send to the destination; -1 for no limit.",
-      "description": "integer, default -1", "minimum": 0.0, "off_value": -1.0})"));
+      "meaning": "Bytes the source may send to the destination.",
+      "description": "integer, at least 0 (or -1 for no limit), default -1", "minimum": 0.0,
+      "off_value": -1.0, "off_meaning": "no limit"})"));
 }
 
 TEST(PluginsCommand, UnknownPlugin) {

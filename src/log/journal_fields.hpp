@@ -1,0 +1,78 @@
+// The names of the journal fields the proxy writes and qrexec-proxy-admin
+// reads back, the values of EVENT, the outcomes of a call, and the fixed
+// texts a reader parses: one place for the writers and the readers
+// (README: "Logging").
+#pragma once
+
+#include <string_view>
+
+namespace qrexec_proxy {
+
+inline constexpr std::string_view kSyslogIdentifier = "qrexec-proxy";
+
+namespace journal_field {
+// Every record.
+inline constexpr std::string_view priority = "PRIORITY";
+inline constexpr std::string_view syslog_identifier = "SYSLOG_IDENTIFIER";
+inline constexpr std::string_view event = "EVENT";
+inline constexpr std::string_view message = "MESSAGE";
+// The call, once its names are known (SOURCE before).
+inline constexpr std::string_view chain = "CHAIN";
+inline constexpr std::string_view source = "SOURCE";
+inline constexpr std::string_view target = "TARGET";
+inline constexpr std::string_view service = "SERVICE";
+// A plugin's records, and what a plugin in audit mode would have done.
+inline constexpr std::string_view plugin = "PLUGIN";
+inline constexpr std::string_view action = "ACTION";
+inline constexpr std::string_view direction = "DIRECTION";
+// The summary of a call.
+inline constexpr std::string_view outcome = "OUTCOME";
+inline constexpr std::string_view exit_status = "EXIT_STATUS";
+inline constexpr std::string_view destination_status = "DESTINATION_STATUS";
+inline constexpr std::string_view src2dst_bytes = "SRC2DST_BYTES";
+inline constexpr std::string_view dst2src_bytes = "DST2SRC_BYTES";
+inline constexpr std::string_view src2dst_received = "SRC2DST_RECEIVED";
+inline constexpr std::string_view dst2src_received = "DST2SRC_RECEIVED";
+inline constexpr std::string_view src2dst_dropped = "SRC2DST_DROPPED";
+inline constexpr std::string_view dst2src_dropped = "DST2SRC_DROPPED";
+inline constexpr std::string_view duration_us = "DURATION_US";
+inline constexpr std::string_view reason = "REASON";
+// What a call's programs wrote to stderr beyond what is logged.
+inline constexpr std::string_view stderr_lines_left_out = "STDERR_LINES_LEFT_OUT";
+inline constexpr std::string_view stderr_bytes_left_out = "STDERR_BYTES_LEFT_OUT";
+// Set by journald itself, from the writer's /proc entry.
+inline constexpr std::string_view trusted_executable = "_EXE";
+inline constexpr std::string_view trusted_pid = "_PID";
+}  // namespace journal_field
+
+// Values of EVENT, so records can be selected by kind.
+namespace journal_event {
+inline constexpr std::string_view start = "start";
+inline constexpr std::string_view refused = "refused";
+inline constexpr std::string_view error = "error";
+inline constexpr std::string_view plugin = "plugin";
+inline constexpr std::string_view audit = "audit";
+inline constexpr std::string_view destination_stderr = "destination-stderr";
+inline constexpr std::string_view summary = "summary";
+}  // namespace journal_event
+
+// Values of OUTCOME.
+namespace outcome_name {
+inline constexpr std::string_view completed = "completed";
+inline constexpr std::string_view refused = "refused";
+inline constexpr std::string_view aborted = "aborted";
+inline constexpr std::string_view source_gone = "source-gone";
+inline constexpr std::string_view terminated = "terminated";
+inline constexpr std::string_view failed = "failed";
+inline constexpr std::string_view stopped = "stopped";  // at an administrator's request
+}  // namespace outcome_name
+
+// The fixed beginnings of messages a reader takes apart.
+namespace journal_text {
+// A call refused before its chain ran: "call refused: REASON".
+inline constexpr std::string_view refused_prefix = "call refused: ";
+// An audit record: "audit: PLUGIN would WHAT".
+inline constexpr std::string_view audit_prefix = "audit: ";
+}  // namespace journal_text
+
+}  // namespace qrexec_proxy
