@@ -8,6 +8,7 @@
 #include "admin/journal/log_command.hpp"
 #include "admin/journal/stats_command.hpp"
 #include "admin/policy/policy_command.hpp"
+#include "admin/routes/route_command.hpp"
 #include "admin/run_command.hpp"
 #include "config/build_config.hpp"
 
@@ -110,6 +111,42 @@ int run_admin(int argc, char** argv) {
   policy_app->add_option("--proxy", policy.proxy, "This proxy qube's name (default: the host name)")
       ->type_name("NAME");
   on_run(policy_app, chosen, [&] { return policy_command(context, policy); });
+
+  auto* route_app = app.add_subcommand(
+      "route",
+      "Routes: where calls of other services that dom0 redirects to this proxy qube go "
+      "(qvm-copy, qvm-open-in-vm... unchanged)");
+  route_app->require_subcommand(1);
+  RouteListOptions route_list;
+  auto* route_list_app =
+      route_app->add_subcommand("list", "List the routes, their entries and their files");
+  add_json_flag(route_list_app, route_list.json);
+  on_run(route_list_app, chosen, [&] { return route_list_command(context, route_list); });
+  std::string route_service;
+  auto* route_enable_app = route_app->add_subcommand(
+      "enable",
+      "Make this qube answer SERVICE through the proxy: create its entry in the qube's own "
+      "qrexec services (/usr/local/etc/qubes-rpc). A route must name SERVICE");
+  route_enable_app->add_option("SERVICE", route_service, "NAME or NAME+ARG, as the route names it")
+      ->required();
+  on_run(route_enable_app, chosen, [&] { return route_enable_command(context, route_service); });
+  auto* route_disable_app =
+      route_app->add_subcommand("disable", "Remove the entry that route enable created");
+  route_disable_app->add_option("SERVICE", route_service, "NAME or NAME+ARG")->required();
+  on_run(route_disable_app, chosen, [&] { return route_disable_command(context, route_service); });
+  RoutePolicyOptions route_policy;
+  auto* route_policy_app = route_app->add_subcommand(
+      "policy",
+      "Print the dom0 policy lines (format v5) of the route that takes SOURCE's calls of "
+      "SERVICE: the redirect lines to this proxy qube and the proxy qube's own line");
+  route_policy_app->add_option("SOURCE", route_policy.source, "The calling qube")->required();
+  route_policy_app->add_option("SERVICE", route_policy.service, "NAME or NAME+ARG")->required();
+  route_policy_app
+      ->add_option("--proxy", route_policy.proxy, "This proxy qube's name (default: the host name)")
+      ->type_name("NAME");
+  route_policy_app->add_flag("--ask", route_policy.ask,
+                             "Redirect with ask (dom0 asks the user), not allow");
+  on_run(route_policy_app, chosen, [&] { return route_policy_command(context, route_policy); });
 
   RunOptions run;
   auto* run_app = app.add_subcommand(

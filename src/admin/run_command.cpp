@@ -71,7 +71,7 @@ int run_command(const AdminContext& context, const RunOptions& options) {
   argv.front() = executable->string();
   const CallInfo info{request.chain, options.source, request.target, request.destination_call()};
   Journal journal;
-  journal.set_call(info);
+  journal.set_call(info, entry_name::local_run);
   const UniqueFd signals = block_termination_signals();
   context.out.flush();
   const CallResult result = run_chain(*chain, config.proxy, info, SourceEndpoint{0, 1}, argv,

@@ -260,6 +260,87 @@ std::optional<Config> load_stamped_chain(const std::vector<std::vector<fs::path>
   return config;
 }
 
+// Every route goes through a chain of the merged config that lets it reach
+// its target.
+void check_route_chains(Config& config) {
+  for (const auto& route : config.routes.routes) {
+    const ChainConfig* chain = config.find(route.chain);
+    std::string why;
+    if (chain == nullptr)
+      why = "no chain named \"" + escape_for_log(route.chain, 128) + "\"";
+    else if (route.target == names::dom0 && !chain->allow_dom0)
+      why = "the target is dom0, and chain " + route.chain + " does not allow it (allow_dom0)";
+    if (!why.empty())
+      config.problems.push_back(
+          {route.file, 0, 0, "", "", "", "route #" + std::to_string(route.index) + ": " + why});
+  }
+}
+
+// The route files of every location, read if each is still the one stamped
+// (identities from `first_identity` on, in order); nullopt on any change.
+std::optional<RouteTable> load_stamped_routes(const std::vector<std::vector<fs::path>>& locations,
+                                              const ConfigStamp& stamp, std::size_t first_identity,
+                                              std::vector<fs::path>& files) {
+  RouteTable table;
+  std::vector<ConfigProblem> problems;
+  std::size_t index = first_identity;
+  for (std::size_t location = 0; location < locations.size(); ++location) {
+    for (const auto& file : locations[location]) {
+      files.push_back(file);
+      const auto text = read_stamped_file(file, stamp.file_identities.at(index++));
+      if (!text) return std::nullopt;
+      read_routes(*text, file, location, table, problems);
+    }
+  }
+  if (!problems.empty()) return std::nullopt;
+  return table;
+}
+
+// load_config_for_call and load_config_for_route: `chain_of` names the
+// chain once the routes are known.
+template <typename ChainOf>
+Config load_config_for(const std::vector<fs::path>& locations, const PluginRegistry& registry,
+                       const ChainOf& chain_of, const std::vector<fs::path>& plugin_dirs,
+                       const fs::path& state_dir) {
+  std::vector<ConfigProblem> listing_problems;
+  std::vector<std::vector<fs::path>> files_by_location;
+  std::vector<std::vector<fs::path>> route_files_by_location;
+  std::vector<fs::path> files;
+  for (const auto& location : locations) {
+    files_by_location.push_back(config_files_in(location, listing_problems));
+    files.insert(files.end(), files_by_location.back().begin(), files_by_location.back().end());
+  }
+  const std::size_t chain_file_count = files.size();
+  for (const auto& location : locations) {
+    route_files_by_location.push_back(route_files_in(location, listing_problems));
+    files.insert(files.end(), route_files_by_location.back().begin(),
+                 route_files_by_location.back().end());
+  }
+  // Stat everything before reading anything: a file changed after this
+  // has a new identity, so it can never be stamped with what was read.
+  const auto stamp = listing_problems.empty() ? config_stamp(files, plugin_dirs) : std::nullopt;
+  if (stamp && stamp->text == read_valid_stamp(state_dir)) {
+    std::vector<fs::path> route_files;
+    if (auto routes =
+            load_stamped_routes(route_files_by_location, *stamp, chain_file_count, route_files)) {
+      const std::string chain = chain_of(*routes);
+      if (auto config = load_stamped_chain(files_by_location, *stamp, registry, chain)) {
+        config->routes = std::move(*routes);
+        config->route_files = std::move(route_files);
+        // A few bytes, read anew at every call: never stamped.
+        config->proxy = load_proxy_settings(locations, config->problems, config->proxy_files);
+        return std::move(*config);
+      }
+    }
+  }
+  Config config = load_config(locations, registry);
+  std::vector<fs::path> read = config.files;
+  read.insert(read.end(), config.route_files.begin(), config.route_files.end());
+  if (stamp && stamp->settled() && config.valid() && read == files)
+    write_valid_stamp(state_dir, stamp->text);
+  return config;
+}
+
 }  // namespace
 
 std::string ConfigProblem::format() const {
@@ -339,33 +420,30 @@ Config load_config(const std::vector<fs::path>& locations, const PluginRegistry&
       }
     }
   }
+  config.routes = load_routes(locations, config.problems, config.route_files);
+  check_route_chains(config);
   return config;
 }
 
 Config load_config_for_call(const std::vector<fs::path>& locations, const PluginRegistry& registry,
                             std::string_view chain, const std::vector<fs::path>& plugin_dirs,
                             const fs::path& state_dir) {
-  std::vector<ConfigProblem> listing_problems;
-  std::vector<std::vector<fs::path>> files_by_location;
-  std::vector<fs::path> files;
-  for (const auto& location : locations) {
-    files_by_location.push_back(config_files_in(location, listing_problems));
-    files.insert(files.end(), files_by_location.back().begin(), files_by_location.back().end());
-  }
-  // Stat everything before reading anything: a file changed after this
-  // has a new identity, so it can never be stamped with what was read.
-  const auto stamp = listing_problems.empty() ? config_stamp(files, plugin_dirs) : std::nullopt;
-  if (stamp && stamp->text == read_valid_stamp(state_dir)) {
-    if (auto config = load_stamped_chain(files_by_location, *stamp, registry, chain)) {
-      // A few bytes, read anew at every call: never stamped.
-      config->proxy = load_proxy_settings(locations, config->problems, config->proxy_files);
-      return std::move(*config);
-    }
-  }
-  Config config = load_config(locations, registry);
-  if (stamp && stamp->settled() && config.valid() && config.files == files)
-    write_valid_stamp(state_dir, stamp->text);
-  return config;
+  return load_config_for(
+      locations, registry, [&](const RouteTable&) { return std::string(chain); }, plugin_dirs,
+      state_dir);
+}
+
+Config load_config_for_route(const std::vector<fs::path>& locations, const PluginRegistry& registry,
+                             std::string_view source, std::string_view service,
+                             const std::optional<std::string>& argument,
+                             const std::vector<fs::path>& plugin_dirs, const fs::path& state_dir) {
+  return load_config_for(
+      locations, registry,
+      [&](const RouteTable& routes) {
+        const Route* route = routes.find(source, service, argument);
+        return route ? route->chain : std::string();
+      },
+      plugin_dirs, state_dir);
 }
 
 Config parse_config_text(const std::string& text, const fs::path& file,

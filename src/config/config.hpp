@@ -1,6 +1,7 @@
 // Chain configuration: loading, merging and validation.
 //
-// Each config location holds config.json and chains.d/*.json. Every file is
+// Each config location holds config.json, chains.d/*.json, routes.d/*.json
+// (config/routes.hpp) and proxy.json (config/proxy_settings.hpp). Every chain file is
 // an object of chain name -> {"plugins": [...], "config": {...}}, the format
 // of the original proxy; keys whose value is not an object ("description")
 // are ignored. A chain defined in a later location (per-qube) replaces the
@@ -9,6 +10,7 @@
 
 #include "config/config_problem.hpp"
 #include "config/proxy_settings.hpp"
+#include "config/routes.hpp"
 #include "plugin_api/options.hpp"
 #include "plugin_api/registry.hpp"
 
@@ -42,6 +44,8 @@ struct Config {
   std::vector<std::filesystem::path> files;  // every chain file read, in order
   ProxySettings proxy;                       // from proxy.json
   std::vector<std::filesystem::path> proxy_files;
+  RouteTable routes;                               // from routes.d
+  std::vector<std::filesystem::path> route_files;  // every route file read, in order
   std::vector<ConfigProblem> problems;
   // Every chain was read and checked; false when load_config_for_call found
   // the config stamped valid and read only the chain called.
@@ -60,18 +64,28 @@ std::vector<std::filesystem::path> config_files_in(const std::filesystem::path& 
 Config load_config(const std::vector<std::filesystem::path>& locations,
                    const PluginRegistry& registry);
 
-// What a call needs: the chain `chain` (if the config defines it) and every
-// problem of the whole config, so that a call fails closed on any of them.
-// Checking a large config on every call costs milliseconds; so once the
-// whole config has been found valid, its stamp (config_stamp.hpp) goes to
-// `state_dir`, and while the config files, the plugins in `plugin_dirs` and
-// the program are unchanged, later calls find their chain with a quick scan
-// and check only it. Any doubt (a change, no stamp, an unexpected byte)
-// means a full check, as load_config.
+// What a call needs: the chain `chain` (if the config defines it), every
+// route, and every problem of the whole config, so that a call fails closed
+// on any of them. Checking a large config on every call costs milliseconds;
+// so once the whole config has been found valid, its stamp
+// (config_stamp.hpp) goes to `state_dir`, and while the config files (route
+// files included), the plugins in `plugin_dirs` and the program are
+// unchanged, later calls find their chain with a quick scan and check only
+// it. Any doubt (a change, no stamp, an unexpected byte) means a full check,
+// as load_config.
 Config load_config_for_call(const std::vector<std::filesystem::path>& locations,
                             const PluginRegistry& registry, std::string_view chain,
                             const std::vector<std::filesystem::path>& plugin_dirs,
                             const std::filesystem::path& state_dir);
+
+// The same for a call that came in by a route: the chain is that of the
+// route for (`source`, `service`, `argument`), when there is one
+// (Config::routes.find gives it again).
+Config load_config_for_route(const std::vector<std::filesystem::path>& locations,
+                             const PluginRegistry& registry, std::string_view source,
+                             std::string_view service, const std::optional<std::string>& argument,
+                             const std::vector<std::filesystem::path>& plugin_dirs,
+                             const std::filesystem::path& state_dir);
 
 // Checks one file's text, as if it were the only file. For tests, fuzzing
 // and `qrexec-proxy-admin check`.

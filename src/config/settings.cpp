@@ -32,6 +32,7 @@ Settings Settings::defaults() {
   settings.plugin_dirs = split_paths(build_config::plugin_dirs);
   settings.client = build_config::client;
   settings.state_dir = build_config::state_dir;
+  settings.rpc_dir = build_config::rpc_dir;
   return settings;
 }
 
@@ -42,6 +43,7 @@ Settings Settings::with_overrides() {
   if (const char* state = non_empty_env("QREXEC_PROXY_STATE_DIR")) settings.state_dir = state;
   if (const char* plugins = non_empty_env("QREXEC_PROXY_PLUGIN_DIR"))
     settings.plugin_dirs = {plugins};
+  if (const char* rpc = non_empty_env("QREXEC_PROXY_RPC_DIR")) settings.rpc_dir = rpc;
   return settings;
 }
 

@@ -18,11 +18,15 @@ struct Settings {
   std::filesystem::path state_dir;  // runtime state (counters, locks)
   // External plugins NAME.so: per-qube first, then template-wide.
   std::vector<std::filesystem::path> plugin_dirs;
+  // This qube's own qrexec services (/usr/local/etc/qubes-rpc), where
+  // `qrexec-proxy-admin route enable` puts route entries.
+  std::filesystem::path rpc_dir;
 
   static Settings defaults();
   // defaults() with QREXEC_PROXY_CONFIG_DIR, QREXEC_PROXY_CLIENT,
-  // QREXEC_PROXY_STATE_DIR and QREXEC_PROXY_PLUGIN_DIR (one directory
-  // replacing both plugin locations) applied when set and non-empty.
+  // QREXEC_PROXY_STATE_DIR, QREXEC_PROXY_PLUGIN_DIR (one directory
+  // replacing both plugin locations) and QREXEC_PROXY_RPC_DIR applied when
+  // set and non-empty.
   static Settings with_overrides();
   // What the service uses: defaults(), or with_overrides() in a test build.
   static Settings for_service();

@@ -31,11 +31,12 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Adds CHAIN, SOURCE, TARGET, SERVICE to every later record. Values are
+  // Adds CHAIN, SOURCE, TARGET, SERVICE, ENTRY (how the call came in:
+  // entry_name) and, when given, ROUTE to every later record. Values are
   // escaped: a field never holds a control byte.
-  void set_call(const CallInfo& call);
-  // Only SOURCE, for records before the argument has been validated.
-  void set_source(std::string_view source);
+  void set_call(const CallInfo& call, std::string_view entry, std::string_view route = {});
+  // Only SOURCE and ENTRY, for records before the call's names are known.
+  void set_source(std::string_view source, std::string_view entry);
 
   // One record. `fields` are added as given; values must be safe (escaped
   // by the caller when they hold untrusted bytes).

@@ -21,6 +21,10 @@ inline constexpr std::string_view chain = "CHAIN";
 inline constexpr std::string_view source = "SOURCE";
 inline constexpr std::string_view target = "TARGET";
 inline constexpr std::string_view service = "SERVICE";
+// How the call came in (entry_name), and for a route, which one ("FILE
+// route #N").
+inline constexpr std::string_view entry = "ENTRY";
+inline constexpr std::string_view route = "ROUTE";
 // A plugin's records, and what a plugin in audit mode would have done.
 inline constexpr std::string_view plugin = "PLUGIN";
 inline constexpr std::string_view action = "ACTION";
@@ -66,6 +70,16 @@ inline constexpr std::string_view terminated = "terminated";
 inline constexpr std::string_view failed = "failed";
 inline constexpr std::string_view stopped = "stopped";  // at an administrator's request
 }  // namespace outcome_name
+
+// Values of ENTRY.
+namespace entry_name {
+// The source called qrexec-proxy+CHAIN+DST+SERVICE.
+inline constexpr std::string_view explicit_call = "explicit";
+// dom0 redirected a call of another service to this qube; a route took it.
+inline constexpr std::string_view route = "route";
+// qrexec-proxy-admin run, in this qube.
+inline constexpr std::string_view local_run = "run";
+}  // namespace entry_name
 
 // The fixed beginnings of messages a reader takes apart.
 namespace journal_text {

@@ -1,16 +1,22 @@
 // qrexec-client-vm emulator: the one stand-in for Qubes in the tests and
 // the demo. It behaves like `qrexec-client-vm TARGET SERVICE[+ARG]` run in
-// an emulated qube, with the facts of DESIGN.md section 2:
+// an emulated qube, keeping to what qubes-core-qrexec (Qubes 4.2) does in
+// everything the proxy relies on:
 //
 //  - qubes are directories: $QREXEC_EMU_ROOT/QUBE/rpc/NAME are the services
-//    of QUBE (like /etc/qubes-rpc/NAME); NAME+ARG is tried before NAME;
+//    of QUBE's template (/etc/qubes-rpc/NAME), QUBE/local-rpc/NAME those of
+//    the qube itself (/usr/local/etc/qubes-rpc/NAME), looked up first; in
+//    each, NAME+ARG is tried before NAME;
 //  - the calling qube is $QREXEC_EMU_QUBE (set for every service it runs,
 //    so a service that calls on is the right caller);
-//  - dom0 policy: $QREXEC_EMU_ROOT/policy, if present, holds v5-style lines
-//    "SERVICE ARGUMENT SOURCE TARGET allow|deny" (first match wins; '*'
-//    and '@anyvm' match anything; no match denies). Without the file every
-//    call to an existing qube is allowed. A refusal prints "Request refused"
-//    and exits 126, a missing service exits 127, like the real client;
+//  - dom0 policy: $QREXEC_EMU_ROOT/policy, if present, holds v5 lines
+//    "SERVICE ARGUMENT SOURCE TARGET allow|ask|deny [target=QUBE]" (first
+//    match wins; '*' and '@anyvm' match anything; no match denies; `ask` is
+//    answered yes; `target=QUBE` runs the call in QUBE instead, the
+//    redirection of a route). TARGET may be @default, which only a
+//    redirecting line resolves. Without the file every call to an existing
+//    qube is allowed. A refusal prints "Request refused" and exits 126, a
+//    missing service exits 127, like the real client;
 //  - the service runs with stdin, stdout and stderr on AF_UNIX socketpairs,
 //    QREXEC_REMOTE_DOMAIN = the caller, the argument in argv[1] (when not
 //    empty) and in QREXEC_SERVICE_ARGUMENT, QREXEC_SERVICE_FULL_NAME, and no
@@ -76,11 +82,13 @@ bool matches(const std::string& pattern, const std::string& value) {
   return pattern == "*" || pattern == "@anyvm" || pattern == value;
 }
 
-// True when the policy allows SOURCE to call SERVICE+ARG in TARGET.
-bool policy_allows(const std::string& root, const std::string& service, const std::string& argument,
-                   const std::string& source, const std::string& target) {
+// The qube where the policy lets SOURCE's call of SERVICE+ARG to TARGET
+// run: TARGET, or the qube of a `target=` redirection; empty when refused.
+std::string policy_decision(const std::string& root, const std::string& service,
+                            const std::string& argument, const std::string& source,
+                            const std::string& target) {
   std::ifstream policy(root + "/policy");
-  if (!policy) return true;
+  if (!policy) return target;
   std::string line;
   while (std::getline(policy, line)) {
     if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
@@ -92,9 +100,24 @@ bool policy_allows(const std::string& root, const std::string& service, const st
     if (!matches(rule_service, service)) continue;
     if (rule_argument != "*" && rule_argument != wanted_argument) continue;
     if (!matches(rule_source, source) || !matches(rule_target, target)) continue;
-    return action == "allow";
+    if (action != "allow" && action != "ask") return {};
+    std::string redirected = target;
+    for (std::string parameter; fields >> parameter;)
+      if (parameter.starts_with("target=")) redirected = parameter.substr(7);
+    return redirected == "@default" ? std::string() : redirected;
   }
-  return false;
+  return {};
+}
+
+// The program of QUBE's service CALL (NAME+ARG, else NAME), first in the
+// qube's own services, then in its template's; empty when none.
+std::string find_service(const std::string& qube_dir, const std::string& call,
+                         const std::string& service) {
+  for (const char* directory : {"/local-rpc/", "/rpc/"}) {
+    for (const std::string& name : {call, service})
+      if (is_executable(qube_dir + directory + name)) return qube_dir + directory + name;
+  }
+  return {};
 }
 
 struct Relay {
@@ -176,22 +199,20 @@ int main(int argc, char** argv) {
   const std::string service = call.substr(0, plus);
   const std::string argument = plus == std::string::npos ? "" : call.substr(plus + 1);
 
-  if (!is_qube_name(target) || !directory_exists(root + "/" + target) ||
-      !policy_allows(root, service, argument, source, target))
+  if (target != "@default" && !is_qube_name(target)) die(126, "Request refused");
+  const std::string runs_in = policy_decision(root, service, argument, source, target);
+  if (runs_in.empty() || !is_qube_name(runs_in) || !directory_exists(root + "/" + runs_in))
     die(126, "Request refused");
 
-  std::string program = root + "/" + target + "/rpc/" + call;
-  if (plus == std::string::npos || !is_executable(program))
-    program = root + "/" + target + "/rpc/" + service;
-  if (!is_executable(program)) die(127, "");
-
+  std::string program = find_service(root + "/" + runs_in, call, service);
+  if (program.empty()) die(127, "");
   std::vector<std::string> environment = {
       "PATH=" + env_or_empty("PATH"),
       "QREXEC_REMOTE_DOMAIN=" + source,
       "QREXEC_SERVICE_ARGUMENT=" + argument,
       "QREXEC_SERVICE_FULL_NAME=" + call,
       "QREXEC_EMU_ROOT=" + root,
-      "QREXEC_EMU_QUBE=" + target,
+      "QREXEC_EMU_QUBE=" + runs_in,
   };
   const std::string pass = env_or_empty("QREXEC_EMU_PASS_ENV");
   if (!pass.empty()) environment.push_back("QREXEC_EMU_PASS_ENV=" + pass);

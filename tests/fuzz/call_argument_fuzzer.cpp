@@ -1,12 +1,15 @@
 // The call's argument, the first thing the attacker controls: parsing and
 // validation (parse_call_argument), where the argument comes from
-// (find_call_argument) and how it is logged (escape_for_log).
+// (find_call_argument) and how it is logged (escape_for_log); and the
+// service name of a redirected call, whose argument the caller chose too
+// (parse_called_service).
 //
 // Besides never crashing: the parser accepts exactly what an independent
 // reading of the README's rules accepts, an accepted argument is exactly
 // the sum of its parts, and an escaped string holds only printable ASCII.
 #include "fuzz_check.hpp"
 #include "input/call_request.hpp"
+#include "input/called_service.hpp"
 #include "log/log_text.hpp"
 
 #include <cctype>
@@ -65,6 +68,21 @@ bool reference_accepts(std::string_view argument) {
   return true;
 }
 
+// A redirected call's NAME[+ARG], by the same rules.
+bool reference_accepts_service(std::string_view full_name) {
+  const auto plus = full_name.find('+');
+  const std::string_view service = full_name.substr(0, plus);
+  if (service.empty() || service.size() > 255 || !all_of(service, service_char) ||
+      service[0] == '.' || service[0] == '-')
+    return false;
+  if (plus == std::string_view::npos) return true;
+  const std::string_view argument = full_name.substr(plus + 1);
+  if (argument.size() > 1024) return false;
+  for (const char c : argument)
+    if (!service_char(c) && c != '+') return false;
+  return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -80,6 +98,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(request.service.find('+') == std::string::npos);
   } else {
     FUZZ_CHECK(!parsed.error.empty());
+  }
+
+  const CalledServiceResult called = parse_called_service(untrusted);
+  FUZZ_CHECK(called.service.has_value() == reference_accepts_service(untrusted));
+  if (called.service) {
+    FUZZ_CHECK(called.service->full_name() == untrusted);
+    FUZZ_CHECK(called.service->name.find('+') == std::string::npos);
   }
 
   for (const std::size_t limit : {std::size_t{0}, std::size_t{7}, std::size_t{256}}) {

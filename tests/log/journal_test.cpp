@@ -50,7 +50,7 @@ TEST(Journal, MultiLineValuesAndLargeRecordsReachTheJournal) {
   if (!test::journal_running()) GTEST_SKIP() << "no systemd journal running";
   const std::string source = "journal-test-" + test::random_suffix(8);
   Journal journal;
-  journal.set_source(source);
+  journal.set_source(source, entry_name::explicit_call);
   journal.send(Priority::notice, "test", "first line\nsecond line");
   // Far more than a datagram may hold: it goes in a memfd.
   const std::string large(3 * 1024 * 1024, 'x');
@@ -62,6 +62,7 @@ TEST(Journal, MultiLineValuesAndLargeRecordsReachTheJournal) {
   EXPECT_EQ(records[0]["MESSAGE"], "first line\nsecond line");
   EXPECT_EQ(records[0]["EVENT"], "test");
   EXPECT_EQ(records[0]["PRIORITY"], "5");
+  EXPECT_EQ(records[0]["ENTRY"], "explicit");
   EXPECT_EQ(records[1]["MESSAGE"], "large");
   EXPECT_EQ(records[1]["LARGE"], large);
 }

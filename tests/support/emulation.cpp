@@ -54,6 +54,23 @@ void Emulation::use_installed_config() {
                 fs::copy_options::overwrite_existing);
 }
 
+void Emulation::write_routes(const std::string& name, const std::string& json) {
+  write_file(config_dir() / "routes.d" / name, json);
+}
+
+ProcessResult Emulation::admin(const std::vector<std::string>& args) const {
+  ProcessOptions options;
+  options.environment = environment_with({
+      "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
+      "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+      "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
+      "QREXEC_PROXY_RPC_DIR=" + proxy_rpc_dir().string(),
+  });
+  std::vector<std::string> argv = {(install_root() / "usr/bin/qrexec-proxy-admin").string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, options);
+}
+
 void Emulation::add_service(const std::string& qube, const std::string& name,
                             const std::string& script) {
   const fs::path path = dir_ / qube / "rpc" / name;
@@ -83,6 +100,15 @@ std::vector<std::string> Emulation::environment(const std::string& qube) const {
 ProcessResult Emulation::call(const std::string& argument, ProcessOptions options) const {
   options.environment = environment(source_);
   return run_process({emulator_path().string(), "proxy", argument}, options);
+}
+
+ProcessResult Emulation::call_service(const std::string& target, const std::string& service,
+                                      ProcessOptions options) const {
+  std::vector<std::string> qube_environment = environment(source_);
+  qube_environment.insert(qube_environment.end(), options.environment.begin(),
+                          options.environment.end());
+  options.environment = std::move(qube_environment);
+  return run_process({emulator_path().string(), target, service}, options);
 }
 
 ProcessResult Emulation::call_from_shell(const std::string& script, const std::string& argument,
@@ -126,6 +152,29 @@ ProcessResult Emulation::run_service_as_agent(const std::string& argument, Proce
   options.sockets = true;
   std::vector<std::string> argv = {installed_service().string()};
   if (pass_argv && !argument.empty()) argv.push_back(argument);
+  return run_process(argv, options);
+}
+
+ProcessResult Emulation::run_entry_as_agent(const fs::path& entry, const std::string& service,
+                                            ProcessOptions options, bool full_name) const {
+  const auto plus = service.find('+');
+  const std::string argument = plus == std::string::npos ? "" : service.substr(plus + 1);
+  std::vector<std::string> overrides = {
+      "QREXEC_REMOTE_DOMAIN=" + source_,
+      "QREXEC_EMU_ROOT=" + root().string(),
+      "QREXEC_EMU_QUBE=proxy",
+      "QREXEC_PROXY_CONFIG_DIR=" + config_dir().string(),
+      "QREXEC_PROXY_CLIENT=" + emulator_path().string(),
+      "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
+      "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
+  };
+  if (full_name) overrides.push_back("QREXEC_SERVICE_FULL_NAME=" + service);
+  if (plus != std::string::npos) overrides.push_back("QREXEC_SERVICE_ARGUMENT=" + argument);
+  overrides.insert(overrides.end(), options.environment.begin(), options.environment.end());
+  options.environment = environment_with(overrides);
+  options.sockets = true;
+  std::vector<std::string> argv = {entry.string()};
+  if (!argument.empty()) argv.push_back(argument);
   return run_process(argv, options);
 }
 

@@ -40,6 +40,14 @@ class Emulation {
 
   // The proxy's config.json (QREXEC_PROXY_CONFIG_DIR points here).
   void write_config(const std::string& json);
+  // A route file of the proxy: routes.d/NAME.
+  void write_routes(const std::string& name, const std::string& json);
+  // The proxy qube's own services (its /usr/local/etc/qubes-rpc), where
+  // `qrexec-proxy-admin route enable` puts entries.
+  std::filesystem::path proxy_rpc_dir() const { return dir_ / "proxy" / "local-rpc"; }
+  // The installed qrexec-proxy-admin, run in the proxy qube with its config,
+  // state and services directories.
+  ProcessResult admin(const std::vector<std::string>& args) const;
   // The installed default config.json.
   void use_installed_config();
   void add_service(const std::string& qube, const std::string& name, const std::string& script);
@@ -50,6 +58,10 @@ class Emulation {
   std::vector<std::string> environment(const std::string& qube) const;
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
+  // The source qube calls SERVICE[+ARG] of `target` as any Qubes tool does
+  // (qrexec-client-vm TARGET SERVICE), knowing nothing of the proxy.
+  ProcessResult call_service(const std::string& target, const std::string& service,
+                             ProcessOptions options = {}) const;
   // The source qube runs the shell `script` and calls the proxy with its
   // output as input: `{ script; } | qrexec-client-vm proxy ARGUMENT`, for
   // callers that send at their own pace. options.environment adds to the
@@ -64,6 +76,11 @@ class Emulation {
   // (socketpairs, QREXEC_* environment), with `argv1` as argv[1] if given.
   ProcessResult run_service_as_agent(const std::string& argument, ProcessOptions options = {},
                                      bool pass_argv = true) const;
+  // Runs `entry` (a route entry of the proxy qube) as qrexec-agent runs the
+  // service SERVICE[+ARG] it stands for; QREXEC_SERVICE_FULL_NAME is left
+  // out when `full_name` is false (the program then goes by its own name).
+  ProcessResult run_entry_as_agent(const std::filesystem::path& entry, const std::string& service,
+                                   ProcessOptions options = {}, bool full_name = true) const;
 
  private:
   TempDir dir_;

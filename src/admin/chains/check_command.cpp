@@ -35,6 +35,7 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
   if (options.json) {
     nlohmann::json files = nlohmann::json::array();
     for (const auto& file : config.files) files.push_back(file.string());
+    for (const auto& file : config.route_files) files.push_back(file.string());
     for (const auto& file : config.proxy_files) files.push_back(file.string());
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& problem : config.problems) problems.push_back(problem_json(problem));
@@ -45,6 +46,7 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
         {{"valid", config.valid()},
          {"files", files},
          {"chains", config.chains.size()},
+         {"routes", config.routes.routes.size()},
          {"allow_dom0", dom0_chains},
          {"proxy",
           {{"max_calls", config.proxy.max_calls},
@@ -60,13 +62,17 @@ int check_command(const AdminContext& context, const CheckOptions& options) {
                 << "; the service fails every call until they are fixed\n";
     return status;
   }
-  if (config.files.empty() && config.proxy_files.empty()) {
+  if (config.files.empty() && config.route_files.empty() && config.proxy_files.empty()) {
     context.out << "No config files in " << printable(context.locations())
                 << ": every call will be refused (no chains).\n";
     return status;
   }
-  context.out << "The config is valid: " << plural(config.chains.size(), "chain", "chains")
-              << " in " << plural(config.files.size() + config.proxy_files.size(), "file", "files")
+  context.out << "The config is valid: " << plural(config.chains.size(), "chain", "chains");
+  if (!config.routes.routes.empty())
+    context.out << " and " << plural(config.routes.routes.size(), "route", "routes");
+  context.out << " in "
+              << plural(config.files.size() + config.route_files.size() + config.proxy_files.size(),
+                        "file", "files")
               << ".\n";
   std::string dom0_chains;
   for (const auto& [name, chain] : config.chains)

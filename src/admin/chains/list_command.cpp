@@ -16,9 +16,19 @@ std::string plugin_list(const ChainConfig& chain) {
   return text;
 }
 
-nlohmann::json chain_json(const ChainConfig& chain) {
+nlohmann::json chain_json(const ChainConfig& chain, const RouteTable& routes) {
   nlohmann::json plugins = nlohmann::json::array();
   for (const auto& plugin : chain.plugins) plugins.push_back(plugin.name);
+  // The routes that send calls through the chain (qrexec-proxy-admin route
+  // list has the rest of what is known of them).
+  nlohmann::json chain_routes = nlohmann::json::array();
+  for (const auto& route : routes.routes)
+    if (route.chain == chain.name)
+      chain_routes.push_back({{"source", route.sources},
+                              {"service", route.service_text()},
+                              {"target", route.target},
+                              {"file", route.file.string()},
+                              {"index", route.index}});
   return {
       {"name", chain.name},
       {"plugins", plugins},
@@ -26,6 +36,7 @@ nlohmann::json chain_json(const ChainConfig& chain) {
       {"replaces", chain.replaced ? nlohmann::json(chain.replaced->string()) : nlohmann::json()},
       {"description", chain.description},
       {"allow_dom0", chain.allow_dom0},
+      {"routes", chain_routes},
   };
 }
 
@@ -36,7 +47,8 @@ int list_command(const AdminContext& context, const ListOptions& options) {
   warn_if_invalid(context, config);
   if (options.json) {
     nlohmann::json chains = nlohmann::json::array();
-    for (const auto& [name, chain] : config.chains) chains.push_back(chain_json(chain));
+    for (const auto& [name, chain] : config.chains)
+      chains.push_back(chain_json(chain, config.routes));
     context.out << json_text(chains);
     return admin_status::ok;
   }

@@ -1,6 +1,7 @@
 #include "admin/journal/call_log.hpp"
 
-#include "config/build_config.hpp"
+#include "admin/service_program.hpp"
+
 #include "engine/exit_status.hpp"
 #include "log/journal.hpp"
 
@@ -45,13 +46,10 @@ std::string match(std::string_view name, std::string_view value) {
 // The programs whose records count: this one, and the service installed
 // beside it (as journald names them: symbolic links resolved).
 std::vector<std::filesystem::path> record_writers() {
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return {};
-  std::vector<std::filesystem::path> writers = {self};
-  const auto service = std::filesystem::weakly_canonical(
-      self.parent_path() / build_config::service_from_admin, error);
-  if (!error) writers.push_back(service);
+  const auto self = this_program();
+  if (!self) return {};
+  std::vector<std::filesystem::path> writers = {*self};
+  if (const auto service = service_program()) writers.push_back(*service);
   return writers;
 }
 
@@ -131,6 +129,7 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
     call.chain = field(journal.get(), journal_field::chain);
     call.target = field(journal.get(), journal_field::target);
     call.service = field(journal.get(), journal_field::service);
+    call.entry = field(journal.get(), journal_field::entry);
     if (event == journal_event::refused) {
       call.outcome = outcome_name::refused;
       call.exit_status = exit_status::refused;

@@ -27,6 +27,7 @@ struct CallSummary {
   std::string chain;
   std::string target;
   std::string service;
+  std::string entry;  // how the call came in: explicit, route or run (ENTRY)
   std::string outcome;
   std::optional<int> exit_status;
   std::uint64_t src2dst_bytes = 0;

@@ -79,6 +79,7 @@ nlohmann::json call_json(const CallSummary& call) {
       {"chain", call.chain},
       {"target", call.target},
       {"service", call.service},
+      {"entry", call.entry.empty() ? nlohmann::json() : nlohmann::json(call.entry)},
       {"src2dst_bytes", call.src2dst_bytes},
       {"dst2src_bytes", call.dst2src_bytes},
       {"duration_us", call.duration_us},

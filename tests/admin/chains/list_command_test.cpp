@@ -63,7 +63,22 @@ TEST(ListCommand, JsonHasEveryField) {
   EXPECT_EQ(chains, nlohmann::json::parse(R"([{"name": "c", "plugins": ["pass", "pass"],
       "file": ")" + (admin.config_dir() / "config.json").string() +
                                           R"(", "replaces": null, "description": "about c",
-      "allow_dom0": false}])"));
+      "allow_dom0": false, "routes": []}])"));
+}
+
+TEST(ListCommand, JsonNamesTheRoutesThroughEachChain) {
+  AdminCli admin;
+  admin.write_config(R"({"c": {"plugins": ["pass"]}, "d": {"plugins": ["pass"]}})");
+  const auto routes_file = admin.config_dir() / "routes.d" / "copy.json";
+  std::filesystem::create_directories(routes_file.parent_path());
+  write_file(routes_file, R"([{"source": ["work", "mail"], "service": "qubes.Filecopy",
+      "target": "vault", "chain": "c"}])");
+  const auto chains = admin.run_json({"list", "--json"});
+  ASSERT_EQ(chains.size(), 2u);
+  EXPECT_EQ(chains[0]["routes"], nlohmann::json::parse(R"([{"source": ["work", "mail"],
+      "service": "qubes.Filecopy", "target": "vault", "index": 0, "file": ")" +
+                                                       routes_file.string() + R"("}])"));
+  EXPECT_EQ(chains[1]["routes"], nlohmann::json::array());
 }
 
 TEST(ListCommand, SaysSoWhenThereAreNoChains) {

@@ -49,6 +49,7 @@ TEST_F(LogCommand, OneRecordPerCallWithItsFields) {
   EXPECT_EQ(call["chain"], "pass");
   EXPECT_EQ(call["target"], "dst");
   EXPECT_EQ(call["service"], "test.Reply+log");
+  EXPECT_EQ(call["entry"], "explicit");
   EXPECT_EQ(call["src2dst_bytes"], 12);
   EXPECT_EQ(call["dst2src_bytes"], std::string("a reply that must not reach the source\n").size());
   EXPECT_EQ(call["outcome"], "completed");
