@@ -149,7 +149,8 @@ std::vector<std::string> BenchWorld::environment(const std::string& argument,
   const fs::path state_dir = root_ / ("state-" + config_dir.filename().string());
   const char* path = std::getenv("PATH");
   // What qrexec-agent gives a service, and the emulation's and the proxy's
-  // overrides (a real agent passes none of these: see DESIGN.md).
+  // overrides (a real qrexec-agent strips every other QREXEC_* variable and
+  // passes none of these).
   return {
       std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"),
       "QREXEC_REMOTE_DOMAIN=src",

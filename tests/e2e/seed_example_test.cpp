@@ -1,5 +1,5 @@
-// SEED.txt's example, as a new user runs it: the timeout chain in front of
-// a mirror service in the destination qube.
+// The original proxy's README example, as a new user runs it: the timeout
+// chain in front of a mirror service in the destination qube.
 #include "support/emulation.hpp"
 #include "support/journal_query.hpp"
 
