@@ -48,10 +48,8 @@ Sniffed sniffed(const Emulation& emulation, const std::string& chain,
 
 class Sniff : public ::testing::Test {
  protected:
-  Sniff() {
-    emulation.write_config(kChains);
-    EXPECT_TRUE(journal_running()) << "start systemd-journald (./run-tests does)";
-  }
+  Sniff() { emulation.write_config(kChains); }
+  void SetUp() override { ASSERT_TRUE(journal_running()); }
   Emulation emulation;
 };
 

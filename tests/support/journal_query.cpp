@@ -8,8 +8,10 @@
 
 namespace qrexec_proxy::test {
 
-bool journal_running() {
-  return std::filesystem::exists("/run/systemd/journal/socket");
+::testing::AssertionResult journal_running() {
+  if (std::filesystem::exists("/run/systemd/journal/socket")) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "no systemd journal: start systemd-journald (tools/ensure-journald; ./run-tests does)";
 }
 
 std::vector<nlohmann::json> journal_records(const std::vector<std::string>& matches,

@@ -3,14 +3,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
 
 namespace qrexec_proxy::test {
 
-// True when a journald socket exists to log to.
-bool journal_running();
+// Whether a journald socket exists to log to. Tests that read the journal
+// assert it (ASSERT_TRUE(journal_running())): ./run-tests and the demo start
+// journald, so a missing journal is a failure, never a skip.
+::testing::AssertionResult journal_running();
 
 // Records of qrexec-proxy matching every FIELD=value in `matches`, waiting
 // up to `wait` until at least `at_least` have arrived.
