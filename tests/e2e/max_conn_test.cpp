@@ -28,17 +28,6 @@ constexpr const char* kChains = R"({
   "slow": {"plugins": ["max_conn"], "config": {"max_conn": {"limit": 1, "reject_delay": 60}}}
 })";
 
-// Waits until `ready` holds, for at most a minute.
-template <typename Condition>
-bool wait_until(Condition ready) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!ready()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
-
 class MaxConn : public ::testing::Test {
  protected:
   MaxConn() {
@@ -81,13 +70,15 @@ TEST_F(MaxConn, AdmitsExactlyTheLimitAtOnce) {
   for (int i = 0; i < 5; ++i) calls.push_back(call_async("two"));
   // The refused calls end at once, without a destination; two destinations run.
   std::vector<int> refused;
-  ASSERT_TRUE(wait_until([&] {
-    for (auto& call : calls)
-      if (call.valid() && call.wait_for(0s) == std::future_status::ready)
-        refused.push_back(call.get().exit_status);
-    return refused.size() == 3 && started() == 2;
-  })) << refused.size()
-      << " calls ended, " << started() << " destinations started";
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (auto& call : calls)
+          if (call.valid() && call.wait_for(0s) == std::future_status::ready)
+            refused.push_back(call.get().exit_status);
+        return refused.size() == 3 && started() == 2;
+      },
+      60s))
+      << refused.size() << " calls ended, " << started() << " destinations started";
   EXPECT_EQ(refused, std::vector<int>(3, 126));
   release();
   for (auto& call : calls) {
@@ -118,7 +109,7 @@ pid_t lock_holder(const fs::path& file) {
 
 TEST_F(MaxConn, AKilledCallFreesItsSlot) {
   auto holder = call_async("one");
-  ASSERT_TRUE(wait_until([&] { return started() == 1; }));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
   EXPECT_EQ(call_async("one").get().exit_status, 126);
   const pid_t proxy = lock_holder(emulation.state_dir() / "max_conn" / "one.slot0");
   ASSERT_GT(proxy, 0) << "no process holds the slot";
@@ -135,10 +126,10 @@ TEST_F(MaxConn, AKilledCallFreesItsSlot) {
 TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
   ASSERT_TRUE(journal_running());
   auto first = call_async("each");
-  ASSERT_TRUE(wait_until([&] { return started() == 1; }));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
   // Another qube has its own slot...
   auto other = call_async("each", "other-" + emulation.source());
-  ASSERT_TRUE(wait_until([&] { return started() == 2; }));
+  ASSERT_TRUE(eventually([&] { return started() == 2; }, 60s));
   // ...while the same qube is refused, after the reject delay.
   const ProcessResult refused = call_async("each").get();
   EXPECT_EQ(refused.exit_status, 126);
@@ -158,7 +149,7 @@ TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
 
 TEST_F(MaxConn, ARefusalWaitingItsDelayEndsAtOnceWhenTheCallerLeaves) {
   auto holder = call_async("slow");
-  ASSERT_TRUE(wait_until([&] { return started() == 1; }));
+  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
   // Refused, it would answer a minute later; its caller leaves first.
   AgentCall refused(emulation, "slow+dst+test.Hold");
   // Whether it has begun to wait or not yet, it must not wait once its

@@ -30,22 +30,6 @@ TEST(Journal, FieldsUseTheNativeFormat) {
   EXPECT_EQ(record, "C=\n");
 }
 
-// Every record of `source`, with all fields however large.
-std::vector<nlohmann::json> records_of(const std::string& source) {
-  std::vector<nlohmann::json> records;
-  for (int attempt = 0; attempt < 50 && records.size() < 2; ++attempt) {
-    const auto result =
-        test::run_process({"/usr/bin/journalctl", "--no-pager", "--all", "-o", "json",
-                           "SYSLOG_IDENTIFIER=qrexec-proxy", "SOURCE=" + source});
-    records.clear();
-    std::istringstream lines(result.out);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) records.push_back(nlohmann::json::parse(line));
-    if (records.size() < 2) ::usleep(100000);
-  }
-  return records;
-}
-
 TEST(Journal, MultiLineValuesAndLargeRecordsReachTheJournal) {
   ASSERT_TRUE(test::journal_running());
   const std::string source = "journal-test-" + test::random_suffix(8);
@@ -57,7 +41,7 @@ TEST(Journal, MultiLineValuesAndLargeRecordsReachTheJournal) {
   const LogField fields[] = {{"LARGE", large}};
   journal.send(Priority::notice, "test", "large", fields);
 
-  const auto records = records_of(source);
+  const auto records = test::journal_records({"SOURCE=" + source}, 2);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0]["MESSAGE"], "first line\nsecond line");
   EXPECT_EQ(records[0]["EVENT"], "test");

@@ -158,7 +158,7 @@ TEST(CInterface, EveryHostFunctionReachesItsCapability) {
   EXPECT_EQ(context.wakes, std::vector<Direction>{Direction::src2dst});
   EXPECT_EQ(context.drained_requests, std::vector<Direction>{Direction::src2dst});
   // abort, from a timer.
-  plugin->on_timer(context, context.timers[0].first);
+  ASSERT_TRUE(context.fire_next_timer(*plugin));
   EXPECT_EQ(context.aborted, "aborted by the fixture");
 }
 

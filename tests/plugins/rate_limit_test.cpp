@@ -14,18 +14,6 @@ DataView counted(Direction direction, std::uint64_t size) {
   return DataView{direction, size, {}, false};
 }
 
-// Fires every timer due at the context's time, as the event loop does.
-void fire_due(Plugin& plugin, NullContext& context) {
-  while (true) {
-    auto due = std::find_if(context.timers.begin(), context.timers.end(),
-                            [&](const auto& timer) { return timer.second <= context.now_value; });
-    if (due == context.timers.end()) return;
-    const TimerId id = due->first;
-    context.timers.erase(due);
-    plugin.on_timer(context, id);
-  }
-}
-
 TEST(RateLimitPlugin, CountsOnlyAndLeavesUnlimitedDirectionsAlone) {
   auto plugin = make_plugin("rate_limit", {{"src2dst_rate", 1000}});
   const DataNeeds needs = plugin->needs(Direction::src2dst);
@@ -52,7 +40,7 @@ TEST(RateLimitPlugin, StartsWithOneSecondsWorthThenRefillsAtTheRate) {
   EXPECT_EQ(plugin->on_data(context, counted(Direction::src2dst, 99000)).count(), 0u);
   EXPECT_EQ(context.timers.size(), 1u);
   context.now_value += 500ms;
-  fire_due(*plugin, context);
+  context.fire_due_timers(*plugin);
   ASSERT_EQ(context.wakes.size(), 1u);
   EXPECT_EQ(context.wakes[0], Direction::src2dst);
   EXPECT_EQ(plugin->on_data(context, counted(Direction::src2dst, 99000)).count(), 500u);
@@ -85,8 +73,7 @@ TEST(RateLimitPlugin, NeverPassesMoreThanBurstPlusRateTimesTime) {
     if (passed == total) break;
     // The event loop sleeps until the next timer.
     ASSERT_EQ(context.timers.size(), 1u) << "held without a timer to wake it";
-    context.now_value = context.timers[0].second;
-    fire_due(*plugin, context);
+    context.fire_next_timer(*plugin);
     ++steps;
   }
   EXPECT_EQ(passed, total);

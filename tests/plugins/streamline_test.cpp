@@ -20,11 +20,7 @@ class StreamlineDriver {
   // Fires the one pending timer; returns its delay.
   Clock::duration fire_timer() {
     EXPECT_EQ(context.timers.size(), 1u);
-    if (context.timers.empty()) return {};
-    const auto [id, deadline] = context.timers.front();
-    context.timers.clear();
-    plugin->on_timer(context, id);
-    return deadline - context.now_value;
+    return context.fire_next_timer(*plugin).value_or(Clock::duration::zero());
   }
   void drained() {
     EXPECT_FALSE(context.drained_requests.empty()) << "on_drained without a request";

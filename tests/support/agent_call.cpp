@@ -151,13 +151,4 @@ void AgentCall::signal(int signal_number) const {
   if (pid_ > 0 && !exit_status_) ::kill(pid_, signal_number);
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (!condition()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
-
 }  // namespace qrexec_proxy::test

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "support/emulation.hpp"
+#include "support/eventually.hpp"
 
 #include <chrono>
 #include <functional>
@@ -77,9 +78,5 @@ class AgentCall {
   int output_ = -1;  // its stdout
   int error_ = -1;   // its stderr
 };
-
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace qrexec_proxy::test

@@ -1,5 +1,7 @@
 #include "support/journal_query.hpp"
 
+#include "support/eventually.hpp"
+
 #include "support/process.hpp"
 
 #include <filesystem>
@@ -16,22 +18,22 @@ namespace qrexec_proxy::test {
 
 std::vector<nlohmann::json> journal_records(const std::vector<std::string>& matches,
                                             std::size_t at_least, std::chrono::milliseconds wait) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // --all: in JSON, journalctl leaves out fields over 4096 bytes without it.
+  std::vector<std::string> argv = {
+      "/usr/bin/journalctl", "--no-pager", "--all", "-o", "json", "SYSLOG_IDENTIFIER=qrexec-proxy"};
+  argv.insert(argv.end(), matches.begin(), matches.end());
   std::vector<nlohmann::json> records;
-  while (true) {
-    // --all: in JSON, journalctl leaves out fields over 4096 bytes without it.
-    std::vector<std::string> argv = {
-        "/usr/bin/journalctl",           "--no-pager", "--all", "-o", "json",
-        "SYSLOG_IDENTIFIER=qrexec-proxy"};
-    argv.insert(argv.end(), matches.begin(), matches.end());
-    const ProcessResult result = run_process(argv);
-    records.clear();
-    std::istringstream lines(result.out);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty()) records.push_back(nlohmann::json::parse(line));
-    if (records.size() >= at_least || std::chrono::steady_clock::now() >= deadline) return records;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  eventually(
+      [&] {
+        const ProcessResult result = run_process(argv);
+        records.clear();
+        std::istringstream lines(result.out);
+        for (std::string line; std::getline(lines, line);)
+          if (!line.empty()) records.push_back(nlohmann::json::parse(line));
+        return records.size() >= at_least;
+      },
+      wait, std::chrono::milliseconds(100));
+  return records;
 }
 
 std::string field(const nlohmann::json& record, const std::string& name) {

@@ -6,6 +6,7 @@
 #include "capabilities/shared_state.hpp"
 #include "plugin_api/plugin.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -52,6 +53,32 @@ class NullContext final : public PluginContext {
     audits.emplace_back(std::string(action), std::string(what));
   }
   FileSinks& file_sinks() override { return files; }
+
+  // Timers fire as the event loop fires them: the earliest first, the
+  // context's time moved to its deadline. These are the one way tests fire
+  // a plugin's timers.
+  //
+  // The earliest pending timer; its delay (deadline - the time before), or
+  // nullopt when none is pending.
+  std::optional<Clock::duration> fire_next_timer(Plugin& plugin) {
+    if (timers.empty()) return std::nullopt;
+    const auto earliest =
+        std::min_element(timers.begin(), timers.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    const auto [id, deadline] = *earliest;
+    timers.erase(earliest);
+    const Clock::duration delay = deadline - now_value;
+    if (deadline > now_value) now_value = deadline;
+    plugin.on_timer(*this, id);
+    return delay;
+  }
+  // Every timer due by now, those the plugin starts meanwhile included.
+  void fire_due_timers(Plugin& plugin) {
+    while (!timers.empty() && std::any_of(timers.begin(), timers.end(), [&](const auto& timer) {
+      return timer.second <= now_value;
+    }))
+      fire_next_timer(plugin);
+  }
 
   CallInfo info{"chain", "src", "dst", "test.Service"};
   Clock::time_point now_value{};

@@ -3,6 +3,7 @@
 #include "admin_cli.hpp"
 
 #include "support/emulation.hpp"
+#include "support/eventually.hpp"
 #include "support/journal_query.hpp"
 
 #include <gtest/gtest.h>
@@ -17,20 +18,19 @@ namespace {
 
 class LogCommand : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(journal_running());
-  }
+  void SetUp() override { ASSERT_TRUE(journal_running()); }
   // `log ARGS... --json`, retried until `count` calls are listed: the
   // journal takes a moment to make records readable.
   nlohmann::json calls(std::vector<std::string> args, std::size_t count) const {
     args.insert(args.begin(), "log");
     args.push_back("--json");
     nlohmann::json list;
-    for (int attempt = 0; attempt < 150; ++attempt) {
-      list = admin.run_json(args);
-      if (list.size() >= count) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    eventually(
+        [&] {
+          list = admin.run_json(args);
+          return list.size() >= count;
+        },
+        std::chrono::seconds(15), std::chrono::milliseconds(100));
     return list;
   }
   AdminCli admin;
