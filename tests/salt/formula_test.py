@@ -55,6 +55,13 @@ def staged_env():
     return dict(os.environ, PATH=f"{STAGE / 'usr/bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
 
 
+def admin_knows_routes():
+    """Whether the staged admin CLI has the command route (and its check
+    reads routes.d): the tests of the tree before it compare with less."""
+    result = run([str(admin_path()), "--help"], env=staged_env())
+    return re.search(r"(?m)^ +route +", result.stdout) is not None
+
+
 def full_pillar():
     """Every optional branch of the formula, and routes of every kind:
     explicit ones (routes[0] to [4]), then transparent ones."""
@@ -92,9 +99,9 @@ def full_pillar():
              "transparent": True},
             {"source": ["personal", "untrusted-1"], "target": "vault", "chain": "limited",
              "service": "qubes.OpenInVM+doc", "transparent": True, "ask": True},
-            {"source": ["work"], "target": "backup", "chain": "one-way", "service": "qubes.Filecopy",
+            {"source": ["dev"], "target": "backup", "chain": "one-way", "service": "qubes.Filecopy",
              "transparent": True, "ask": False},
-            {"source": "work", "target": "a", "chain": "limited", "service": "my.Svc+",
+            {"source": "work", "target": "a", "chain": "limited", "service": "my.Svc+x",
              "transparent": True},
         ],
     }}
@@ -484,14 +491,29 @@ class PolicyTest(unittest.TestCase):
         return state
 
     def qube_dir_with_chains(self, pillar):
-        """The proxy qube's per-qube config as the proxy state writes it."""
+        """The proxy qube's per-qube config as the proxy state writes it:
+        its chains and routes."""
         qube_dir = self.work / "qube"
         (qube_dir / "chains.d").mkdir(parents=True, exist_ok=True)
+        (qube_dir / "routes.d").mkdir(exist_ok=True)
         states = render_states(pillar, "proxy")
-        chains = state_by_id(states, "qrexec-proxy-chains")
-        if chains.function == "file.managed":
-            (qube_dir / "chains.d/salt.json").write_text(chains.arguments["contents"])
+        for state_id, file in [("qrexec-proxy-chains", "chains.d/salt.json"),
+                               ("qrexec-proxy-routes", "routes.d/salt.json")]:
+            state = state_by_id(states, state_id)
+            if state.function == "file.managed":
+                (qube_dir / file).write_text(state.arguments["contents"])
+            else:
+                (qube_dir / file).unlink(missing_ok=True)
         return qube_dir
+
+    def cli_route_lines(self, route, source, proxy, qube_dir):
+        """The dom0 lines `route policy` prints for SOURCE's calls of the
+        route's service, its comment line left out."""
+        result = run([str(admin_path()), "--config-dir", str(staged_template_dir()),
+                      "--config-dir", str(qube_dir), "route", "policy", source, route["service"],
+                      "--proxy", proxy] + (["--ask"] if route.get("ask") else []))
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return [line for line in result.stdout.splitlines() if not line.startswith("#")]
 
     def cli_lines(self, route, proxy, qube_dir):
         result = run([str(admin_path()), "--config-dir", str(staged_template_dir()),
@@ -522,11 +544,15 @@ class PolicyTest(unittest.TestCase):
         self.assertTrue(lines[0].startswith("## Managed by Salt"), lines[0])
         rules = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         qube_dir = self.qube_dir_with_chains(pillar)
+        with_cli = admin_knows_routes()
         groups = []  # (route, its lines)
         for route in settings.get("routes", []):
             if route.get("transparent"):
                 for source in route_sources(route):
-                    groups.append((route, transparent_lines(route, source, proxy)))
+                    group = transparent_lines(route, source, proxy)
+                    if with_cli:
+                        self.assertEqual(self.cli_route_lines(route, source, proxy, qube_dir), group)
+                    groups.append((route, group))
             else:
                 groups.append((route, self.cli_lines(route, proxy, qube_dir)))
         expected = []
@@ -587,7 +613,7 @@ class PolicyTest(unittest.TestCase):
         lines = self.check_pillar(full_pillar())
         # An empty argument stays '+': the call's argument must be empty.
         self.assertRegex("\n".join(lines), r"(?m)^qubes\.Svc +\+ +sys-qrexec-proxy-2 +a +allow$")
-        self.assertRegex("\n".join(lines), r"(?m)^my\.Svc +\+ +work +@default +allow target=sys-qrexec-proxy-2$")
+        self.assertRegex("\n".join(lines), r"(?m)^my\.Svc +\+x +work +@default +allow target=sys-qrexec-proxy-2$")
 
     def test_no_routes_allow_nothing(self):
         state = self.policy_file(minimal_pillar())

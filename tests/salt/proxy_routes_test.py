@@ -16,7 +16,6 @@ one once it knows routes.
 import json
 import os
 import pathlib
-import re
 import shlex
 import sys
 
@@ -213,14 +212,10 @@ class RoutesFileTest(StubTest):
                 self.assertIn(message, result.stdout)
                 self.assertEqual(self.logged(), [])
 
-    def admin_knows_routes(self):
-        result = run([str(formula.admin_path()), "--help"], env=staged_env())
-        if not re.search(r"(?m)^ +route +", result.stdout):
+    def test_the_admin_cli_checks_the_routes(self):
+        if not formula.admin_knows_routes():
             self.skipTest("the staged qrexec-proxy-admin has no command route: "
                           "its check does not read routes.d")
-
-    def test_the_admin_cli_checks_the_routes(self):
-        self.admin_knows_routes()
         pillar = full_pillar()
         result = self.check_candidate(pillar, "qrexec-proxy-chains")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
@@ -238,19 +233,20 @@ class RouteEntriesTest(StubTest):
     """The entries of the transparent routes' services: enabled once the
     routes are in place, and removed once no route names them."""
 
-    def entries_command(self, pillar):
+    def entries_command(self, pillar, template_dir=None, binary=None):
         states = render_states(pillar, "proxy")
         state = state_by_id(states, "qrexec-proxy-entries")
         self.assertEqual(state.function, "cmd.run")
         self.assertIs(state.arguments["stateful"], True)
         return self.helper_command(states, state.arguments["name"], "route-entries",
-                                   template_dir=self.template_dir,
-                                   paths={self.ENTRY_DIR: str(self.entry_dir), self.BINARY: str(self.binary)})
+                                   template_dir=template_dir or self.template_dir,
+                                   paths={self.ENTRY_DIR: str(self.entry_dir),
+                                          self.BINARY: str(binary or self.binary)})
 
-    def apply(self, pillar, env=None):
+    def apply(self, pillar, env=None, **where):
         """The routes file, then the entries, as the proxy state runs them."""
         self.install(pillar, "qrexec-proxy-routes")
-        result = run(self.entries_command(pillar), env=env or self.env)
+        result = run(self.entries_command(pillar, **where), env=env or self.env)
         state = parse_stateful_output(result.stdout) if result.returncode == 0 else None
         return result, state
 
@@ -268,7 +264,7 @@ class RouteEntriesTest(StubTest):
         argv = shlex.split(state_by_id(states, "qrexec-proxy-entries").arguments["name"])
         self.assertEqual(argv, ["/usr/bin/python3", f"{self.HELPERS}/route-entries", self.TEMPLATE_DIR,
                                 self.QUBE_DIR, self.ENTRY_DIR, self.BINARY,
-                                "qubes.Filecopy", "qubes.OpenInVM+doc", "my.Svc+"])
+                                "qubes.Filecopy", "qubes.OpenInVM+doc", "my.Svc+x"])
         argv = shlex.split(state_by_id(render_states(example_pillar(), "proxy"),
                                        "qrexec-proxy-entries").arguments["name"])
         self.assertEqual(argv[4:], [self.ENTRY_DIR, self.BINARY])
@@ -278,8 +274,8 @@ class RouteEntriesTest(StubTest):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertEqual(state["changed"], "yes")
         self.assertEqual(state["comment"], "entries of the proxy: enabled qubes.Filecopy, "
-                                           "enabled qubes.OpenInVM+doc, enabled my.Svc+")
-        services = ["qubes.Filecopy", "qubes.OpenInVM+doc", "my.Svc+"]
+                                           "enabled qubes.OpenInVM+doc, enabled my.Svc+x")
+        services = ["qubes.Filecopy", "qubes.OpenInVM+doc", "my.Svc+x"]
         self.assertEqual(self.entries(), {service: str(self.binary) for service in services})
         self.assertEqual(self.route_commands(), [["route", "enable", service] for service in services])
         for call in self.logged():
@@ -311,19 +307,45 @@ class RouteEntriesTest(StubTest):
         self.assertEqual(state["comment"],
                          "entries of the proxy: disabled old.Service, disabled qubes.OpenInVM+doc")
         self.assertEqual(self.route_commands(), [
-            ["route", "enable", "qubes.Filecopy"], ["route", "enable", "my.Svc+"],
+            ["route", "enable", "qubes.Filecopy"], ["route", "enable", "my.Svc+x"],
             ["route", "disable", "old.Service"], ["route", "disable", "qubes.OpenInVM+doc"]])
         binary = str(self.binary)
         self.assertEqual(self.entries(), {
             ".hidden": binary, "my.Mine": binary, "my.Other": "/bin/true", "my.Script": "file",
-            "my.Svc+": binary, "my.Template": binary, "qubes.Filecopy": binary})
+            "my.Svc+x": binary, "my.Template": binary, "qubes.Filecopy": binary})
         # No transparent route left: Salt's entries go.
         result, state = self.apply(example_pillar())
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertEqual(state["comment"],
-                         "entries of the proxy: disabled my.Svc+, disabled qubes.Filecopy")
+                         "entries of the proxy: disabled my.Svc+x, disabled qubes.Filecopy")
         self.assertFalse((self.qube_dir / "routes.d/salt.json").exists())
         self.assertEqual(set(self.entries()), {".hidden", "my.Mine", "my.Other", "my.Script", "my.Template"})
+
+    def test_with_the_admin_cli(self):
+        """The same with the staged admin CLI, once it knows routes: the
+        helper finds the entries the CLI makes, and the CLI removes them."""
+        if not formula.admin_knows_routes():
+            self.skipTest("the staged qrexec-proxy-admin has no command route")
+        program = formula.STAGE / "usr/lib/qubes-qrexec-proxy/qrexec-proxy"
+        self.assertTrue(program.is_file())
+        where = {"template_dir": formula.staged_template_dir(), "binary": program}
+        env = dict(staged_env(), QREXEC_PROXY_RPC_DIR=str(self.entry_dir))
+        pillar = full_pillar()
+        self.install(pillar, "qrexec-proxy-chains")
+        result, state = self.apply(pillar, env=env, **where)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(state["changed"], "yes")
+        services = ["qubes.Filecopy", "qubes.OpenInVM+doc", "my.Svc+x"]
+        self.assertEqual(self.entries(), {service: str(program) for service in services})
+        self.entry_dir.joinpath("my.Script").write_text("#!/bin/sh\n")
+        result, state = self.apply(pillar, env=env, **where)
+        self.assertEqual((result.returncode, state["changed"]), (0, "no"), result.stdout)
+        del pillar["qrexec-proxy"]["routes"][6]  # qubes.OpenInVM+doc
+        result, state = self.apply(pillar, env=env, **where)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertEqual(state["comment"], "entries of the proxy: disabled qubes.OpenInVM+doc")
+        self.assertEqual(self.entries(), {"qubes.Filecopy": str(program), "my.Svc+x": str(program),
+                                          "my.Script": "file"})
 
     def test_no_routes_no_entries_need_nothing(self):
         result, state = self.apply(minimal_pillar(), env=dict(self.env, PATH="/nonexistent"))

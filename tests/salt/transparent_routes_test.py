@@ -107,6 +107,8 @@ class TransparentPillarTest(unittest.TestCase):
             (self.route(5, service="qubes.Filecopy *"), "routes[5]:service"),
             (self.route(5, service="../qubes.Filecopy"), "routes[5]:service"),
             (self.route(5, service="a/b"), "routes[5]:service"),
+            (self.route(5, service="qubes.Filecopy+"),
+             "routes[5]:service: a transparent route's argument is not empty"),
             (self.route(5, chain="a+b"), "routes[5]:chain"),
         ]
         for change, message in cases:
@@ -118,25 +120,38 @@ class TransparentPillarTest(unittest.TestCase):
             del pillar["routes"][6]["target"]
         self.assert_refused(change, "routes[6]: target is missing")
 
-    def test_one_call_one_transparent_route(self):
-        self.assert_refused(
-            self.added({"source": "work", "target": "vault", "chain": "limited",
-                        "service": "qubes.Filecopy", "transparent": True}),
-            "routes[9]: the call qubes.Filecopy from work to vault has a transparent route already, routes[5]")
-        self.assert_refused(
-            self.added({"source": ["other", "untrusted-1"], "target": "vault", "chain": "one-way",
-                        "service": "qubes.OpenInVM+doc", "transparent": True}),
-            "the call qubes.OpenInVM+doc from untrusted-1 to vault has a transparent route already, routes[6]")
+    def test_one_route_per_source_service_and_argument(self):
+        # The proxy qube never learns the target a redirected call asked
+        # for: whatever the target, two routes may not take the same calls.
+        cases = [
+            ({"source": "work", "target": "vault", "service": "qubes.Filecopy"},
+             "routes[9]: the calls of qubes.Filecopy from work are taken by routes[5] already "
+             "(qubes.Filecopy): a source has one route per service and argument, whatever the target"),
+            ({"source": "work", "target": "c", "service": "qubes.Filecopy"},
+             "the calls of qubes.Filecopy from work are taken by routes[5] already"),
+            # Any argument (no '+') takes the calls with an argument too, and the reverse.
+            ({"source": "work", "target": "c", "service": "qubes.Filecopy+x"},
+             "the calls of qubes.Filecopy+x from work are taken by routes[5] already"),
+            ({"source": "untrusted-1", "target": "c", "service": "qubes.OpenInVM"},
+             "the calls of qubes.OpenInVM from untrusted-1 are taken by routes[6] already (qubes.OpenInVM+doc)"),
+            ({"source": ["other", "untrusted-1"], "target": "vault", "service": "qubes.OpenInVM+doc"},
+             "the calls of qubes.OpenInVM+doc from untrusted-1 are taken by routes[6] already"),
+            ({"source": "work", "target": "b", "service": "my.Svc+x"},
+             "the calls of my.Svc+x from work are taken by routes[8] already (my.Svc+x)"),
+        ]
+        for route, message in cases:
+            with self.subTest(route=route):
+                self.assert_refused(self.added(dict(route, chain="one-way", transparent=True)), message)
 
-    def test_what_is_not_the_same_call(self):
+    def test_what_takes_other_calls(self):
         pillar = full_pillar()
         pillar["qrexec-proxy"]["routes"] += [
             # The explicit route of the same call: another way in.
             {"source": "work", "target": "vault", "chain": "one-way", "service": "qubes.Filecopy"},
-            # Another argument, another target, another source.
-            {"source": "work", "target": "vault", "chain": "one-way", "service": "qubes.Filecopy+x",
+            # Another argument, another source.
+            {"source": "personal", "target": "c", "chain": "one-way", "service": "qubes.OpenInVM+pdf",
              "transparent": True},
-            {"source": "work", "target": "c", "chain": "one-way", "service": "qubes.Filecopy",
+            {"source": "work", "target": "c", "chain": "one-way", "service": "my.Svc+y",
              "transparent": True},
             {"source": "other", "target": "vault", "chain": "one-way", "service": "qubes.Filecopy",
              "transparent": True},
@@ -193,10 +208,10 @@ qubes.OpenInVM  +doc  dev               vault     ask target=sys-qrexec-proxy
 qubes.OpenInVM  +doc  dev               @default  ask target=sys-qrexec-proxy
 qubes.OpenInVM  +doc  sys-qrexec-proxy  vault     allow
 
-## a-very-long-source-qube-name-31 -> sys-qrexec-proxy (chain store-one-way) -> backup: my.Svc+, transparent
-my.Svc  +  a-very-long-source-qube-name-31  backup    allow target=sys-qrexec-proxy
-my.Svc  +  a-very-long-source-qube-name-31  @default  allow target=sys-qrexec-proxy
-my.Svc  +  sys-qrexec-proxy                 backup    allow
+## a-very-long-source-qube-name-31 -> sys-qrexec-proxy (chain store-one-way) -> backup: my.Svc+x, transparent
+my.Svc  +x  a-very-long-source-qube-name-31  backup    allow target=sys-qrexec-proxy
+my.Svc  +x  a-very-long-source-qube-name-31  @default  allow target=sys-qrexec-proxy
+my.Svc  +x  sys-qrexec-proxy                 backup    allow
 """
 
 
@@ -208,7 +223,7 @@ def example_with_transparent_routes():
         {"source": ["personal", "dev"], "target": "vault", "chain": "store-one-way",
          "service": "qubes.OpenInVM+doc", "transparent": True, "ask": True},
         {"source": "a-very-long-source-qube-name-31", "target": "backup", "chain": "store-one-way",
-         "service": "my.Svc+", "transparent": True, "ask": False},
+         "service": "my.Svc+x", "transparent": True, "ask": False},
     ]
     return pillar
 

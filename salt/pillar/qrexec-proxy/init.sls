@@ -89,8 +89,9 @@ qrexec-proxy:
   #
   # A transparent route (transparent: true) changes nothing in the source:
   # its calls of SERVICE to TARGET, or to @default (tools that name no
-  # destination, such as qvm-copy, and let you choose it), go to the proxy
-  # qube instead, which passes them through CHAIN to TARGET. For each source,
+  # destination, such as qvm-copy, which then no longer asks for one), go to
+  # the proxy qube instead, which passes them through CHAIN to TARGET. For
+  # each source,
   # three lines (PROXY: proxy:name; ARG: +ARGUMENT, or * for a SERVICE
   # without one):
   #   SERVICE  ARG  SOURCE  TARGET    allow target=PROXY
@@ -103,11 +104,15 @@ qrexec-proxy:
   # enable SERVICE`).
   #   source:  a qube name, or a list of qube names (no @anyvm, @tag or @type:
   #            the policy redirects the calls of these qubes only)
-  #   target, chain, service: as above
+  #   target, chain: as above
+  #   service: SERVICE (calls with any argument) or SERVICE+ARGUMENT (that
+  #            argument only, not empty)
   #   ask:     optional, default false: true asks in dom0 before each call
   #            (`ask target=PROXY` in the first two lines)
-  # Two transparent routes may not route the same call (source, service and
-  # target): the proxy qube could not tell which chain to use.
+  # The proxy qube never learns which target a redirected call asked for: a
+  # source's calls of a service go to one target. Two transparent routes
+  # with a source in common may not name the same service with the same
+  # argument, or the same service where one of them has no argument.
   #
   # Nothing else is allowed by the policy file.
   routes:
