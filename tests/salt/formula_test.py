@@ -55,8 +55,16 @@ def staged_env():
     return dict(os.environ, PATH=f"{STAGE / 'usr/bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
 
 
+def admin_knows_routes():
+    """Whether the staged admin CLI has the command route (and its check
+    reads routes.d): the tests of the tree before it compare with less."""
+    result = run([str(admin_path()), "--help"], env=staged_env())
+    return re.search(r"(?m)^ +route +", result.stdout) is not None
+
+
 def full_pillar():
-    """Every optional branch of the formula, and routes of every kind."""
+    """Every optional branch of the formula, and routes of every kind:
+    explicit ones (routes[0] to [4]), then transparent ones."""
     return {"qrexec-proxy": {
         "template": {
             "name": "fedora-41-qrexec-proxy",
@@ -85,7 +93,16 @@ def full_pillar():
             {"source": "@type:AppVM", "target": "a", "chain": "x.y_z-1", "service": "qubes.Svc+"},
             {"source": "a-very-long-source-qube-name-31", "target": "b", "chain": "limited",
              "service": "svc+arg+with+plus"},
-            {"source": "work", "target": "vault", "chain": "timeout", "service": "qrexec-mirror"},
+            {"source": "work", "target": "vault", "chain": "timeout", "service": "qrexec-mirror",
+             "transparent": False},
+            {"source": "work", "target": "vault", "chain": "one-way", "service": "qubes.Filecopy",
+             "transparent": True},
+            {"source": ["personal", "untrusted-1"], "target": "vault", "chain": "limited",
+             "service": "qubes.OpenInVM+doc", "transparent": True, "ask": True},
+            {"source": ["dev"], "target": "backup", "chain": "one-way", "service": "qubes.Filecopy",
+             "transparent": True, "ask": False},
+            {"source": "work", "target": "a", "chain": "limited", "service": "my.Svc+x",
+             "transparent": True},
         ],
     }}
 
@@ -434,15 +451,35 @@ x:
 
 
 # A v5 policy rule as qrexec parses it, restricted to what the formula may
-# write: SERVICE ARGUMENT SOURCE TARGET allow, a literal service and target.
+# write: SERVICE ARGUMENT SOURCE TARGET allow|ask [target=QUBE], a literal
+# service, and a literal target or @default.
 QUBE = r"[A-Za-z][A-Za-z0-9_-]{0,30}"
 SOURCE = rf"(?:{QUBE}|@anyvm|@tag:[A-Za-z0-9_-]+|@type:(?:AppVM|DispVM|StandaloneVM|TemplateVM|AdminVM))"
 RULE = re.compile(rf"(?P<service>[A-Za-z0-9_][A-Za-z0-9_.-]*)\s+(?P<argument>\*|\+[A-Za-z0-9_.+-]*)"
-                  rf"\s+(?P<source>{SOURCE})\s+(?P<target>{QUBE})\s+(?P<action>allow)")
+                  rf"\s+(?P<source>{SOURCE})\s+(?P<target>{QUBE}|@default)\s+(?P<action>allow|ask)"
+                  rf"(?:\s+target=(?P<redirect>{QUBE}))?")
+
+
+def route_sources(route):
+    return [route["source"]] if isinstance(route["source"], str) else list(route["source"])
+
+
+def transparent_lines(route, source, proxy):
+    """The three policy lines of a transparent route for one source, each
+    column two spaces wider than its longest cell, as the CLI aligns."""
+    name, plus, argument = route["service"].partition("+")
+    argument = "+" + argument if plus else "*"
+    action = ("ask" if route.get("ask") else "allow") + " target=" + proxy
+    rows = [[name, argument, source, route["target"], action],
+            [name, argument, source, "@default", action],
+            [name, argument, proxy, route["target"], "allow"]]
+    widths = [max(len(row[column]) for row in rows) + 2 for column in range(4)]
+    return ["".join(cell.ljust(width) for cell, width in zip(row, widths)) + row[4] for row in rows]
 
 
 class PolicyTest(unittest.TestCase):
-    """The dom0 policy file holds exactly the CLI's two lines per route."""
+    """The dom0 policy file holds exactly the CLI's two lines per explicit
+    route and three redirect lines per source of a transparent route."""
 
     def setUp(self):
         self.work = pathlib.Path(tempfile.mkdtemp(prefix="salt-policy-test."))
@@ -454,14 +491,29 @@ class PolicyTest(unittest.TestCase):
         return state
 
     def qube_dir_with_chains(self, pillar):
-        """The proxy qube's per-qube config as the proxy state writes it."""
+        """The proxy qube's per-qube config as the proxy state writes it:
+        its chains and routes."""
         qube_dir = self.work / "qube"
         (qube_dir / "chains.d").mkdir(parents=True, exist_ok=True)
+        (qube_dir / "routes.d").mkdir(exist_ok=True)
         states = render_states(pillar, "proxy")
-        chains = state_by_id(states, "qrexec-proxy-chains")
-        if chains.function == "file.managed":
-            (qube_dir / "chains.d/salt.json").write_text(chains.arguments["contents"])
+        for state_id, file in [("qrexec-proxy-chains", "chains.d/salt.json"),
+                               ("qrexec-proxy-routes", "routes.d/salt.json")]:
+            state = state_by_id(states, state_id)
+            if state.function == "file.managed":
+                (qube_dir / file).write_text(state.arguments["contents"])
+            else:
+                (qube_dir / file).unlink(missing_ok=True)
         return qube_dir
+
+    def cli_route_lines(self, route, source, proxy, qube_dir):
+        """The dom0 lines `route policy` prints for SOURCE's calls of the
+        route's service, its comment line left out."""
+        result = run([str(admin_path()), "--config-dir", str(staged_template_dir()),
+                      "--config-dir", str(qube_dir), "route", "policy", source, route["service"],
+                      "--proxy", proxy] + (["--ask"] if route.get("ask") else []))
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return [line for line in result.stdout.splitlines() if not line.startswith("#")]
 
     def cli_lines(self, route, proxy, qube_dir):
         result = run([str(admin_path()), "--config-dir", str(staged_template_dir()),
@@ -482,35 +534,77 @@ class PolicyTest(unittest.TestCase):
         return self.check_contents(state.arguments["contents"], pillar)
 
     def check_contents(self, contents, pillar):
-        """Fails unless CONTENTS is a header, then for each route of PILLAR
-        the two lines the CLI prints, in order, and nothing else."""
+        """Fails unless CONTENTS is a header, then for each explicit route of
+        PILLAR the two lines the CLI prints, and for each source of a
+        transparent route its three lines, in order, and nothing else."""
         settings = pillar["qrexec-proxy"]
+        proxy = settings["proxy"]["name"]
         self.assertTrue(contents.endswith("\n") and not contents.endswith("\n\n"))
         lines = contents.splitlines()
         self.assertTrue(lines[0].startswith("## Managed by Salt"), lines[0])
         rules = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         qube_dir = self.qube_dir_with_chains(pillar)
-        expected = []
+        with_cli = admin_knows_routes()
+        groups = []  # (route, its lines)
         for route in settings.get("routes", []):
-            pair = self.cli_lines(route, settings["proxy"]["name"], qube_dir)
-            self.assertIn(pair[0], lines)
-            self.assertEqual(lines[lines.index(pair[0]) + 1], pair[1], "the pair as the CLI prints it")
-            expected.extend(pair)
+            if route.get("transparent"):
+                for source in route_sources(route):
+                    group = transparent_lines(route, source, proxy)
+                    if with_cli:
+                        self.assertEqual(self.cli_route_lines(route, source, proxy, qube_dir), group)
+                    groups.append((route, group))
+            else:
+                groups.append((route, self.cli_lines(route, proxy, qube_dir)))
+        expected = []
+        for route, group in groups:
+            self.assertIn(group[0], lines)
+            start = lines.index(group[0])
+            self.assertEqual(lines[start:start + len(group)], group, "the group as one block")
+            expected.extend(group)
         # Nothing but the routes' lines, in the pillar's order.
         self.assertEqual(rules, expected)
-        proxy = settings["proxy"]["name"]
+        matches = []
         for rule in rules:
             self.assertNotIn("\t", rule)
             match = RULE.fullmatch(rule)
             self.assertIsNotNone(match, f"{rule!r}: a well-formed v5 rule of a literal service and target")
             self.assertNotIn(match["target"], ["default", "none"])
-        for first, second in zip(rules[0::2], rules[1::2]):
-            first, second = RULE.fullmatch(first), RULE.fullmatch(second)
-            self.assertEqual((first["service"], first["target"]), ("qrexec-proxy", proxy))
-            self.assertEqual(second["source"], proxy)
-            chain_target_service = first["argument"][1:].split("+", 2)
-            self.assertEqual(chain_target_service[1], second["target"])
+            matches.append(match)
+        for route, group in groups:
+            rows, matches = matches[:len(group)], matches[len(group):]
+            if route.get("transparent"):
+                self.check_transparent_rows(rows, route, proxy)
+            else:
+                self.check_explicit_rows(rows, proxy)
         return lines
+
+    def check_explicit_rows(self, rows, proxy):
+        first, second = rows
+        for row in rows:
+            self.assertEqual((row["action"], row["redirect"]), ("allow", None))
+        self.assertEqual((first["service"], first["target"]), ("qrexec-proxy", proxy))
+        self.assertEqual(second["source"], proxy)
+        chain_target_service = first["argument"][1:].split("+", 2)
+        self.assertEqual(chain_target_service[1], second["target"])
+
+    def check_transparent_rows(self, rows, route, proxy):
+        """A source's calls of the service to the target or to @default go to
+        the proxy qube (allow or ask, target=PROXY); the proxy qube may call
+        the target. A source is one qube, never the proxy qube."""
+        first, second, third = rows
+        name = route["service"].partition("+")[0]
+        for row in rows:
+            self.assertEqual((row["service"], row["argument"]), (name, first["argument"]))
+        action = "ask" if route.get("ask") else "allow"
+        for row in [first, second]:
+            self.assertRegex(row["source"], rf"^{QUBE}$")
+            self.assertNotEqual(row["source"], proxy)
+            self.assertIn(row["source"], route_sources(route))
+            self.assertEqual((row["action"], row["redirect"]), (action, proxy))
+        self.assertEqual(first["source"], second["source"])
+        self.assertEqual((first["target"], second["target"]), (route["target"], "@default"))
+        self.assertEqual((third["source"], third["target"], third["action"], third["redirect"]),
+                         (proxy, route["target"], "allow", None))
 
     def test_example(self):
         self.check_pillar(example_pillar())
@@ -519,6 +613,7 @@ class PolicyTest(unittest.TestCase):
         lines = self.check_pillar(full_pillar())
         # An empty argument stays '+': the call's argument must be empty.
         self.assertRegex("\n".join(lines), r"(?m)^qubes\.Svc +\+ +sys-qrexec-proxy-2 +a +allow$")
+        self.assertRegex("\n".join(lines), r"(?m)^my\.Svc +\+x +work +@default +allow target=sys-qrexec-proxy-2$")
 
     def test_no_routes_allow_nothing(self):
         state = self.policy_file(minimal_pillar())
@@ -535,6 +630,26 @@ class PolicyTest(unittest.TestCase):
                 ("an extra rule", contents + "qubes.VMShell  *  work  vault  allow\n"),
                 ("a wider argument", contents.replace(rule, rule.replace("+store-one-way", "*", 1))),
                 ("no header", contents.replace("## Managed by Salt", "##", 1))]:
+            with self.subTest(name):
+                self.assertNotEqual(tampered, contents)
+                with self.assertRaises(AssertionError):
+                    self.check_contents(tampered, pillar)
+
+    def test_the_comparison_of_transparent_routes_can_fail(self):
+        pillar = full_pillar()
+        contents = self.policy_file(pillar).arguments["contents"]
+        self.check_contents(contents, pillar)
+        lines = contents.splitlines(keepends=True)
+        copy = next(line for line in lines if line.startswith("qubes.Filecopy  *  work "))
+        default = next(line for line in lines if "@default" in line and line.startswith("qubes.Filecopy"))
+        asked = next(line for line in lines if line.startswith("qubes.OpenInVM") and " ask " in line)
+        for name, tampered in [
+                ("allow instead of ask", contents.replace(asked, asked.replace(" ask target=", " allow target=", 1))),
+                ("no @default line", contents.replace(default, "", 1)),
+                ("no redirect", contents.replace(copy, copy.replace(" target=sys-qrexec-proxy-2", ""), 1)),
+                ("@anyvm as source", contents.replace(copy, copy.replace("  work  ", "  @anyvm", 1), 1)),
+                ("a source left out", contents.replace("".join(
+                    line for line in lines if "untrusted-1" in line), "", 1))]:
             with self.subTest(name):
                 self.assertNotEqual(tampered, contents)
                 with self.assertRaises(AssertionError):
@@ -560,42 +675,55 @@ def parse_stateful_output(stdout):
     return data
 
 
-class ChainsTest(unittest.TestCase):
-    """The proxy's chains: written from the pillar, checked before they
-    take effect, with the routes' chains checked after."""
+class ProxyQubeTest(unittest.TestCase):
+    """What the tests of the proxy state share: a private per-qube config
+    directory, and the state's commands run there."""
 
     HELPERS = "/run/qubes-qrexec-proxy-salt"
     TEMPLATE_DIR = "/etc/qubes-qrexec-proxy"
     QUBE_DIR = "/usr/local/etc/qubes-qrexec-proxy"
+    NEXT_ROUTES = "/run/qubes-qrexec-proxy-salt/routes.json"
 
     def setUp(self):
-        self.work = pathlib.Path(tempfile.mkdtemp(prefix="salt-chains-test."))
+        self.work = pathlib.Path(tempfile.mkdtemp(prefix="salt-proxy-test."))
         self.addCleanup(shutil.rmtree, self.work)
         self.qube_dir = self.work / "usr-local-etc"
         (self.qube_dir / "chains.d").mkdir(parents=True)
+        self.next_routes = self.work / "next-routes.json"
 
-    def chains_state(self, pillar):
-        return state_by_id(render_states(pillar, "proxy"), "qrexec-proxy-chains")
-
-    def helper_command(self, states, command, helper):
+    def helper_command(self, states, command, helper, template_dir=None, paths=None):
         """COMMAND of a state, as Salt runs it, with the real locations
         replaced by the test's: the helper from the formula, the staged
-        template config and the test's per-qube directory."""
+        template config (or TEMPLATE_DIR) and the test's per-qube directory;
+        the other arguments with the real paths of PATHS (real -> test's)
+        and the next routes file replaced."""
         argv = shlex.split(command)
         installed = state_by_id(states, f"qrexec-proxy-{helper}")
-        self.assertEqual(argv[:4], ["/bin/sh", installed.name, self.TEMPLATE_DIR, self.QUBE_DIR])
+        interpreter = "/usr/bin/python3" if helper == "route-entries" else "/bin/sh"
+        self.assertEqual(argv[:4], [interpreter, installed.name, self.TEMPLATE_DIR, self.QUBE_DIR])
         self.assertEqual(installed.name, f"{self.HELPERS}/{helper}")
         self.assertEqual(installed.arguments["source"], f"salt://qrexec-proxy/files/{helper}")
-        return ["/bin/sh", str(formula_root() / "qrexec-proxy/files" / helper),
-                str(staged_template_dir()), str(self.qube_dir)] + argv[4:]
+        paths = dict(paths or {}, **{self.NEXT_ROUTES: str(self.next_routes)})
+        rest = []
+        for argument in argv[4:]:
+            for real, local in paths.items():
+                argument = argument.replace(real, local)
+            rest.append(argument)
+        return [sys.executable if helper == "route-entries" else "/bin/sh",
+                str(formula_root() / "qrexec-proxy/files" / helper),
+                str(template_dir or staged_template_dir()), str(self.qube_dir)] + rest
 
-    def check_candidate(self, pillar, contents=None, env=None):
-        """Runs the chains file's check_cmd the way file.managed does: the
-        command, then the path of a temporary file holding the new contents."""
+    def check_candidate(self, pillar, state_id="qrexec-proxy-chains", contents=None, env=None):
+        """Runs the check_cmd of the file of STATE_ID the way file.managed
+        does: the command, then the path of a temporary file holding the new
+        contents. The next routes file is the one the state writes first."""
         states = render_states(pillar, "proxy")
-        state = state_by_id(states, "qrexec-proxy-chains")
-        self.assertEqual(state.name, f"{self.QUBE_DIR}/chains.d/salt.json")
-        command = self.helper_command(states, state.arguments["check_cmd"], "check-chains")
+        state = state_by_id(states, state_id)
+        self.assertEqual(state.function, "file.managed")
+        next_routes = [state for state in states if state.id == "qrexec-proxy-next-routes"]
+        if next_routes:
+            self.next_routes.write_text(next_routes[0].arguments["contents"])
+        command = self.helper_command(states, state.arguments["check_cmd"], "check-config")
         candidate = self.work / "__salt.tmp.candidate"
         candidate.write_text(state.arguments["contents"] if contents is None else contents)
         return run(command + [str(candidate)], env=env or staged_env())
@@ -604,6 +732,14 @@ class ChainsTest(unittest.TestCase):
         return {path.relative_to(self.qube_dir).as_posix():
                 (os.readlink(path) if path.is_symlink() else path.read_bytes() if path.is_file() else None)
                 for path in sorted(self.qube_dir.rglob("*"))}
+
+
+class ChainsTest(ProxyQubeTest):
+    """The proxy's chains: written from the pillar, checked before they
+    take effect, with the routes' chains checked after."""
+
+    def chains_state(self, pillar):
+        return state_by_id(render_states(pillar, "proxy"), "qrexec-proxy-chains")
 
     def test_contents_are_the_pillar_chains(self):
         for pillar in [example_pillar(), full_pillar()]:
@@ -632,22 +768,27 @@ class ChainsTest(unittest.TestCase):
         (self.qube_dir / "chains.d/notes.txt").write_text("not json")
         # The file the candidate replaces: its chains do not count.
         (self.qube_dir / "chains.d/salt.json").write_text('{"limited": {"plugins": ["pass"]}}')
+        # Its explicit routes only: a routes file would count as one more file
+        # for an admin CLI that reads routes (RoutesFileTest checks them).
+        pillar = full_pillar()
+        pillar["qrexec-proxy"]["routes"] = [
+            route for route in pillar["qrexec-proxy"]["routes"] if not route.get("transparent")]
         before = self.snapshot()
-        result = self.check_candidate(full_pillar())
+        result = self.check_candidate(pillar)
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("4 files", result.stdout)  # the template's, config.json, 2 in chains.d
         self.assertEqual(self.snapshot(), before)
 
     def test_an_invalid_chain_is_refused_and_named_where_it_would_be(self):
         contents = json.dumps({"bad": {"plugins": ["no_such_plugin"]}})
-        result = self.check_candidate(example_pillar(), contents)
+        result = self.check_candidate(example_pillar(), contents=contents)
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn(f"{self.qube_dir}/chains.d/salt.json", result.stdout)
         self.assertIn("no_such_plugin", result.stdout)
         self.assertNotIn("qrexec-proxy-check.", result.stdout, "the staging path is not shown")
 
     def test_broken_json_is_refused(self):
-        result = self.check_candidate(example_pillar(), '{"a": ')
+        result = self.check_candidate(example_pillar(), contents='{"a": ')
         self.assertEqual(result.returncode, 1, result.stdout)
         self.assertIn("salt.json:1:", result.stdout)
 
@@ -679,6 +820,7 @@ class ChainsTest(unittest.TestCase):
         self.assertEqual(state.function, "cmd.run")
         self.assertIs(state.arguments["stateful"], True)
         self.assertIn({"file": "qrexec-proxy-chains"}, state.arguments["require"])
+        self.assertIn({"file": "qrexec-proxy-routes"}, state.arguments["require"])
         chains = {route["chain"] for route in pillar["qrexec-proxy"]["routes"]}
         command = self.helper_command(states, state.arguments["name"], "check-route-chains")
         self.assertEqual(set(command[4:]), chains)
@@ -721,9 +863,11 @@ class ChainsTest(unittest.TestCase):
         self.assertNotIn("qrexec-proxy-route-chains", [state.id for state in states])
 
 
-def main():
+def main(description=__doc__):
+    """Runs the tests of the module __main__ (this one, or a script of
+    tests/salt that imports it) over --tree and --stage."""
     global TREE, STAGE
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--tree", required=True, type=pathlib.Path)
     parser.add_argument("--stage", required=True, type=pathlib.Path)
     options, rest = parser.parse_known_args()

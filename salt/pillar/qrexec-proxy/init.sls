@@ -7,8 +7,8 @@
 #   qrexec-proxy.dom0      the template (optionally cloned), the proxy qube,
 #                          and the dom0 policy of the routes
 #   qrexec-proxy.template  the package qubes-qrexec-proxy in the template
-#   qrexec-proxy.proxy     the chains of the proxy qube, checked before they
-#                          take effect
+#   qrexec-proxy.proxy     the chains and the transparent routes of the
+#                          proxy qube, checked before they take effect
 #
 # Install it in dom0 as /srv/pillar/base/qrexec-proxy/init.sls, with
 # init.top beside it (which gives this pillar to dom0, the template and the
@@ -20,7 +20,8 @@
 # state with a message and nothing is applied. Unknown keys are errors too.
 #
 # This example: the qube `work` sends files one way to a service of its own,
-# my.StoreFile, in the qube `vault`, through the proxy qube sys-qrexec-proxy.
+# my.StoreFile, in the qube `vault`, through the proxy qube sys-qrexec-proxy;
+# commented out, a transparent route does the same for qvm-copy.
 
 qrexec-proxy:
 
@@ -74,18 +75,57 @@ qrexec-proxy:
   # rule wins: keep it before 90-default.policy.
   policy_file: 30-qrexec-proxy.policy
 
-  # The calls the dom0 policy allows through the proxy qube. Each route
-  # becomes the two lines `qrexec-proxy-admin policy CHAIN --source SOURCE
-  # --target TARGET --service SERVICE --proxy PROXY` prints: SOURCE may call
-  # `qrexec-proxy+CHAIN+TARGET+SERVICE` in the proxy qube, and the proxy qube
-  # may call SERVICE in TARGET. Nothing else is allowed by the file.
+  # The calls the dom0 policy allows through the proxy qube, in two forms.
+  #
+  # An explicit route becomes the two lines `qrexec-proxy-admin policy CHAIN
+  # --source SOURCE --target TARGET --service SERVICE --proxy PROXY` prints:
+  # SOURCE may call `qrexec-proxy+CHAIN+TARGET+SERVICE` in the proxy qube, and
+  # the proxy qube may call SERVICE in TARGET.
   #   source:  a qube name, @anyvm, @tag:TAG or @type:TYPE
   #   target:  a qube name
   #   chain:   a chain of the proxy qube (its template's or proxy:chains);
   #            the state qrexec-proxy.proxy checks that it is defined
   #   service: SERVICE or SERVICE+ARGUMENT, as the destination offers it
+  #
+  # A transparent route (transparent: true) changes nothing in the source:
+  # its calls of SERVICE to TARGET, or to @default (tools that name no
+  # destination, such as qvm-copy, which then no longer asks for one), go to
+  # the proxy qube instead, which passes them through CHAIN to TARGET. For
+  # each source,
+  # three lines (PROXY: proxy:name; ARG: +ARGUMENT, or * for a SERVICE
+  # without one):
+  #   SERVICE  ARG  SOURCE  TARGET    allow target=PROXY
+  #   SERVICE  ARG  SOURCE  @default  allow target=PROXY
+  #   SERVICE  ARG  PROXY   TARGET    allow
+  # The state qrexec-proxy.proxy writes these routes to
+  # /usr/local/etc/qubes-qrexec-proxy/routes.d/salt.json in the proxy qube
+  # (checked with `qrexec-proxy-admin check` before it replaces the file)
+  # and makes the proxy qube answer SERVICE (`qrexec-proxy-admin route
+  # enable SERVICE`).
+  #   source:  a qube name, or a list of qube names (no @anyvm, @tag or @type:
+  #            the policy redirects the calls of these qubes only)
+  #   target, chain: as above
+  #   service: SERVICE (calls with any argument) or SERVICE+ARGUMENT (that
+  #            argument only, not empty)
+  #   ask:     optional, default false: true asks in dom0 before each call
+  #            (`ask target=PROXY` in the first two lines)
+  # The proxy qube never learns which target a redirected call asked for: a
+  # source's calls of a service go to one target. Two transparent routes
+  # with a source in common may not name the same service with the same
+  # argument, or the same service where one of them has no argument.
+  #
+  # Nothing else is allowed by the policy file.
   routes:
     - source: work
       target: vault
       chain: store-one-way
       service: my.StoreFile
+    # A transparent route: in work, `qvm-copy-to-vm vault FILE`, or `qvm-copy
+    # FILE` and choosing vault, copies FILE through the proxy qube and this
+    # one-way chain. qvm-copy waits for an answer of the receiving qube, which
+    # a one-way chain never lets through: it cannot confirm the copy.
+    # - source: work
+    #   target: vault
+    #   chain: store-one-way
+    #   service: qubes.Filecopy
+    #   transparent: true
