@@ -55,13 +55,6 @@ def staged_env():
     return dict(os.environ, PATH=f"{STAGE / 'usr/bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}")
 
 
-def admin_knows_routes():
-    """Whether the staged admin CLI has the command route (and its check
-    reads routes.d): the tests of the tree before it compare with less."""
-    result = run([str(admin_path()), "--help"], env=staged_env())
-    return re.search(r"(?m)^ +route +", result.stdout) is not None
-
-
 def full_pillar():
     """Every optional branch of the formula, and routes of every kind:
     explicit ones (routes[0] to [4]), then transparent ones."""
@@ -544,14 +537,12 @@ class PolicyTest(unittest.TestCase):
         self.assertTrue(lines[0].startswith("## Managed by Salt"), lines[0])
         rules = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
         qube_dir = self.qube_dir_with_chains(pillar)
-        with_cli = admin_knows_routes()
         groups = []  # (route, its lines)
         for route in settings.get("routes", []):
             if route.get("transparent"):
                 for source in route_sources(route):
                     group = transparent_lines(route, source, proxy)
-                    if with_cli:
-                        self.assertEqual(self.cli_route_lines(route, source, proxy, qube_dir), group)
+                    self.assertEqual(self.cli_route_lines(route, source, proxy, qube_dir), group)
                     groups.append((route, group))
             else:
                 groups.append((route, self.cli_lines(route, proxy, qube_dir)))

@@ -5,10 +5,11 @@ the chains' check), and the entries that make the proxy qube answer the
 services of the routes.
 
 The commands these states run against qrexec-proxy-admin `check` and
-`route enable|disable` run here against admin_stub.py, which does what the
-interface of the admin CLI says, so that the tests do not depend on what
-the staged admin CLI knows of routes; RoutesFileTest also runs the staged
-one once it knows routes.
+`route enable|disable` run here against admin_stub.py, which records each
+command line and the config it was asked to check, so that a test can say
+exactly what the state asked for; the same states are also run against
+the staged admin CLI itself (test_the_admin_cli_checks_the_routes,
+test_with_the_admin_cli), which must agree.
 
   proxy_routes_test.py --tree SOURCE_TREE --stage STAGE_DIR [unittest options]
 """
@@ -213,9 +214,6 @@ class RoutesFileTest(StubTest):
                 self.assertEqual(self.logged(), [])
 
     def test_the_admin_cli_checks_the_routes(self):
-        if not formula.admin_knows_routes():
-            self.skipTest("the staged qrexec-proxy-admin has no command route: "
-                          "its check does not read routes.d")
         pillar = full_pillar()
         result = self.check_candidate(pillar, "qrexec-proxy-chains")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
@@ -322,10 +320,8 @@ class RouteEntriesTest(StubTest):
         self.assertEqual(set(self.entries()), {".hidden", "my.Mine", "my.Other", "my.Script", "my.Template"})
 
     def test_with_the_admin_cli(self):
-        """The same with the staged admin CLI, once it knows routes: the
-        helper finds the entries the CLI makes, and the CLI removes them."""
-        if not formula.admin_knows_routes():
-            self.skipTest("the staged qrexec-proxy-admin has no command route")
+        """The same with the staged admin CLI: the helper finds the entries
+        the CLI makes, and the CLI removes them."""
         program = formula.STAGE / "usr/lib/qubes-qrexec-proxy/qrexec-proxy"
         self.assertTrue(program.is_file())
         where = {"template_dir": formula.staged_template_dir(), "binary": program}
