@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -16,17 +15,18 @@ namespace qrexec_proxy {
 namespace {
 
 // The record of a chain: one line per admitted call, the time it was
-// admitted in microseconds since boot (CLOCK_BOOTTIME: wall clock changes
-// do not move it, and it counts time spent suspended). Lines have a fixed
-// width, so a record cut short by a killed writer still holds whole lines.
+// admitted in microseconds of the engine's monotonic clock (shared by every
+// process of the qube, counted from boot; wall clock changes do not move
+// it, and time spent suspended does not count, so a call made before a
+// suspend counts for longer, never shorter). Lines have a fixed width, so a
+// record cut short by a killed writer still holds whole lines.
 constexpr std::size_t kDigits = 20;
 constexpr std::size_t kLineSize = kDigits + 1;
 
-std::uint64_t microseconds_since_boot() {
-  timespec now{};
-  ::clock_gettime(CLOCK_BOOTTIME, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1000000u +
-         static_cast<std::uint64_t>(now.tv_nsec) / 1000u;
+std::uint64_t microseconds(Clock::time_point time) {
+  const auto count =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  return count < 0 ? 0 : static_cast<std::uint64_t>(count);
 }
 
 // Parses a record; false when it is not one (tampered with).
@@ -74,7 +74,7 @@ class Count final : public Plugin {
     SharedState& state = context.shared_state();
     const std::filesystem::path directory = state.directory("count", configured_directory_);
     const std::string& chain = context.call().chain;  // a validated name: a safe file name
-    const std::uint64_t now = microseconds_since_boot();
+    const std::uint64_t now = microseconds(context.now());
     bool damaged = false;
     std::size_t recent = 0;
     bool admitted = false;

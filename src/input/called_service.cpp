@@ -27,7 +27,9 @@ CalledServiceResult parse_called_service(std::string_view untrusted_full_name) {
 std::optional<std::string> find_called_service(int argc, const char* const* argv,
                                                const char* untrusted_env_full_name,
                                                const char* untrusted_env_argument) {
-  if (untrusted_env_full_name != nullptr) return std::string(untrusted_env_full_name);
+  // An empty variable is no name (an agent that sets it always fills it).
+  if (untrusted_env_full_name != nullptr && *untrusted_env_full_name != '\0')
+    return std::string(untrusted_env_full_name);
   if (argc < 1 || argv[0] == nullptr) return std::nullopt;
   const std::string_view program = argv[0];
   std::string name(program.substr(program.rfind('/') + 1));

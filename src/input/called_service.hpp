@@ -33,8 +33,8 @@ struct CalledServiceResult {
 // Qubes naming rules.
 CalledServiceResult parse_called_service(std::string_view untrusted_full_name);
 
-// The full name to parse: QREXEC_SERVICE_FULL_NAME when set, else the base
-// name of argv[0], with "+" and the argument (argv[1], else
+// The full name to parse: QREXEC_SERVICE_FULL_NAME when set and not empty,
+// else the base name of argv[0], with "+" and the argument (argv[1], else
 // QREXEC_SERVICE_ARGUMENT) when it has none of its own and one is given.
 std::optional<std::string> find_called_service(int argc, const char* const* argv,
                                                const char* untrusted_env_full_name,

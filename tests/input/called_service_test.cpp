@@ -47,6 +47,8 @@ TEST(CalledService, TheAgentsFullNameFirstThenTheProgramsOwnName) {
   EXPECT_EQ(find_called_service(2, argv, nullptr, nullptr), "qubes.Filecopy+arg");
   EXPECT_EQ(find_called_service(1, argv, nullptr, "from-env"), "qubes.Filecopy+from-env");
   EXPECT_EQ(find_called_service(1, argv, nullptr, nullptr), "qubes.Filecopy");
+  // An empty QREXEC_SERVICE_FULL_NAME is no name: argv[0] tells.
+  EXPECT_EQ(find_called_service(1, argv, "", nullptr), "qubes.Filecopy");
   // An entry for one exact argument carries it in its name.
   const char* exact[] = {"/usr/local/etc/qubes-rpc/my.Service+exact", nullptr};
   EXPECT_EQ(find_called_service(1, exact, nullptr, "exact"), "my.Service+exact");
