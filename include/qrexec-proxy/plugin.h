@@ -53,8 +53,9 @@ extern "C" {
  * newer version than the proxy's is refused when the config is loaded.
  * Version 2 added the host functions after audit_mode (audit, now_ns,
  * log_fields, update_state, take_slot, file_create, file_write,
- * file_close). */
-#define QREXEC_PROXY_PLUGIN_ABI_VERSION 2u
+ * file_close). Version 3 added the host's inject and the plugin's
+ * inject_bytes. */
+#define QREXEC_PROXY_PLUGIN_ABI_VERSION 3u
 
 /* The symbol every plugin exports. */
 #define QREXEC_PROXY_PLUGIN_ENTRY "qrexec_proxy_plugin"
@@ -195,6 +196,26 @@ struct qrp_host {
   /* Closes a file of file_create now (every file is closed when the call
    * ends). */
   void (*file_close)(void *engine, uint32_t file);
+
+  /* Version 3. */
+
+  /* Puts `size` bytes of the plugin's own into `direction`, right after
+   * every byte it has passed so far and before any it passes later: later
+   * plugins and the receiver take them as if they had passed this plugin;
+   * plugins before it never see them. The bytes are copied at once. Room
+   * for inject_bytes (the plugin's function) is kept free of the sender's
+   * bytes, so an injection of at most that many bytes succeeds whenever
+   * the plugin's earlier injections in the direction have drained
+   * (notify_when_drained). Nothing can follow the end of a stream: once
+   * the end has passed the plugin or it has cut the direction, injecting
+   * fails; to answer and then end, inject, then cut. An injection inside
+   * on_data of the same direction moves the pending bytes: the
+   * qrp_data.bytes pointer is stale afterwards (the verdict still counts
+   * the pending bytes). Returns 0, or -1 when nothing was injected (no
+   * room, the end reached, no inject_bytes declared, or during on_start,
+   * before the streams exist). In audit mode the injection is reported,
+   * not done, and returns 0. */
+  int (*inject)(void *engine, uint32_t direction, const void *bytes, size_t size);
 };
 
 /* The plugin's options, complete (defaults filled in) and type-checked. */
@@ -237,6 +258,12 @@ struct qrp_plugin {
   void (*on_timer)(void *instance, const struct qrp_host *host, uint32_t timer);
   /* Optional. */
   void (*on_drained)(void *instance, const struct qrp_host *host, uint32_t direction);
+
+  /* Version 3. */
+
+  /* Optional. The most bytes of its own the plugin injects at once in
+   * `direction` (host->inject); 0: none. */
+  uint64_t (*inject_bytes)(void *instance, uint32_t direction);
 };
 
 /* Defined by the plugin, and exported (build with -fvisibility=hidden and

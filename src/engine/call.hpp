@@ -111,6 +111,8 @@ class Call final : private PluginRequests {
   void plugin_wake(std::size_t plugin, Direction direction) override;
   void plugin_pause(std::size_t plugin, Direction direction, bool paused) override;
   void plugin_notify_drained(std::size_t plugin, Direction direction) override;
+  bool plugin_inject(std::size_t plugin, Direction direction,
+                     std::span<const std::byte> bytes) override;
   // The flow and stage of a plugin, once the flows exist and if the plugin
   // is a stage of that direction.
   Flow* place_of(std::size_t plugin, Direction direction, std::size_t& stage);

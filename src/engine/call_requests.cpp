@@ -1,6 +1,7 @@
 // Call, as the plugins' PluginRequests: where each request of a plugin
 // goes. Requests made during on_start, before the flows exist, wait in a
-// queue and are done, in the order asked, once they do.
+// queue and are done, in the order asked, once they do; inject, which
+// answers at once whether the bytes went in, fails then instead.
 #include "engine/call.hpp"
 
 namespace qrexec_proxy {
@@ -45,6 +46,14 @@ void Call::plugin_notify_drained(std::size_t plugin, Direction direction) {
     return early_requests_.push_back({plugin, direction, EarlyRequest::Kind::notify_drained});
   std::size_t stage = 0;
   if (Flow* f = place_of(plugin, direction, stage)) f->notify_when_drained(stage);
+}
+
+bool Call::plugin_inject(std::size_t plugin, Direction direction,
+                         std::span<const std::byte> bytes) {
+  if (ending_early_) return false;
+  std::size_t stage = 0;
+  Flow* f = place_of(plugin, direction, stage);
+  return f != nullptr && f->inject(stage, bytes);
 }
 
 void Call::apply_early_requests() {

@@ -12,7 +12,10 @@ Flow::Flow(Direction direction, std::unique_ptr<ByteFifo> fifo, std::vector<Flow
       output_fd_(output_fd),
       close_output_(std::move(close_output)) {
   stages_.reserve(stages.size());
-  for (const FlowStage& stage : stages) stages_.push_back({stage});
+  for (const FlowStage& stage : stages) {
+    stages_.push_back({stage});
+    inject_reserve_ += stage.inject_room;
+  }
 }
 
 std::uint64_t Flow::upstream(std::size_t stage) const {
@@ -69,6 +72,32 @@ void Flow::notify_when_drained(std::size_t stage) {
   }
 }
 
+bool Flow::inject(std::size_t stage, std::span<const std::byte> bytes) {
+  Stage& current = stages_[stage];
+  if (stopped_ || output_done_ || current.cut || current.ended || current.of.inject_room == 0 ||
+      !fifo_->in_memory())
+    return false;
+  const std::uint64_t at = current.position;
+  // The end has reached this stage (its on_end is due): nothing may follow.
+  if (upstream_ended(stage) && std::min(upstream(stage), current.limit) == at) return false;
+  if (bytes.size() > fifo_->space()) return false;
+  if (bytes.empty()) return true;
+  const std::uint64_t count = bytes.size();
+  fifo_->insert(at, bytes);
+  // The injected bytes have passed this stage and the ones before it never
+  // see them: every position from here upstream moves past them. A limit
+  // beyond `at` (a cut further on in the stream) moves with the bytes it
+  // refers to; one at `at` is a cut by a later stage, which stays before
+  // them. (A limit at `at` for this stage would mean the end reached it.)
+  for (std::size_t i = 0; i <= stage; ++i) stages_[i].position += count;
+  for (Stage& each : stages_)
+    if (each.limit != kNoLimit && each.limit > at) each.limit += count;
+  if (output_limit_ != kNoLimit && output_limit_ > at) output_limit_ += count;
+  stats_.injected += count;
+  woken_ = true;
+  return true;
+}
+
 void Flow::drop_receiver() {
   if (output_done_) return;
   output_limit_ = std::min(output_limit_, fifo_->head());
@@ -84,9 +113,10 @@ void Flow::stop() {
 }
 
 bool Flow::read_input() {
-  if (!input_ready_ || input_eof_ || pause_count_ > 0 || fifo_full_ || fifo_->space() == 0)
-    return false;
-  const IoResult result = fifo_->fill_from(input_fd_, fifo_->space());
+  // The room kept for injections is never filled with the sender's bytes.
+  const std::size_t room = fifo_->space() > inject_reserve_ ? fifo_->space() - inject_reserve_ : 0;
+  if (!input_ready_ || input_eof_ || pause_count_ > 0 || fifo_full_ || room == 0) return false;
+  const IoResult result = fifo_->fill_from(input_fd_, room);
   switch (result.status) {
     case IoResult::Status::ok:
       stats_.received += result.bytes;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,12 +32,15 @@ struct FlowStage {
   bool reads_bytes = false;
   // "mode": "audit": drops and cuts are reported, not done.
   bool audit = false;
+  // Room kept free for the bytes this plugin injects (DataNeeds).
+  std::size_t inject_room = 0;
 };
 
 struct FlowStats {
   std::uint64_t received = 0;   // read from the sender
   std::uint64_t delivered = 0;  // written to the receiver
   std::uint64_t dropped = 0;    // dropped by plugins or discarded after a cut
+  std::uint64_t injected = 0;   // put in by plugins (PluginContext::inject)
 };
 
 // Why a flow stopped moving on its own: the call decides what follows.
@@ -75,6 +79,9 @@ class Flow {
   void wake() { woken_ = true; }
   void pause_input(std::size_t stage, bool paused);
   void notify_when_drained(std::size_t stage);
+  // PluginContext::inject: false, injecting nothing, when the stage
+  // declared no room, the bytes do not fit, or the end has reached it.
+  bool inject(std::size_t stage, std::span<const std::byte> bytes);
 
   // The receiver has seen the end of the stream (or is gone) and the sender
   // has ended it: nothing more will happen in this direction.
@@ -129,6 +136,7 @@ class Flow {
   std::vector<Stage> stages_;
   std::uint64_t output_limit_ = kNoLimit;
   std::size_t pause_count_ = 0;
+  std::size_t inject_reserve_ = 0;  // the stages' inject rooms: never read into
   std::size_t drained_waiters_ = 0;
 
   bool input_ready_ = false;

@@ -70,16 +70,19 @@ std::unique_ptr<ByteFifo> FlowBuilder::make_fifo(Direction direction,
                                                  int input_fd, int output_fd) const {
   bool in_memory = !splice_capable(input_fd) || !splice_capable(output_fd);
   std::size_t hold = 0;
+  std::size_t inject = 0;
   for (const std::size_t plugin : segment) {
     const DataNeeds needs = plugins_[plugin].plugin->needs(direction);
     // A plugin that holds bytes waits for a number of them, and only memory
     // can promise room for that many: a pipe counts slots, not bytes, and may
     // be full with far fewer bytes than its size when they came in small writes.
-    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
+    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0 ||
+                 needs.inject_bytes > 0;
     // Holders in a row each hold their own bytes at once (the first one
     // collecting while the next still waits for more): room for them all,
     // or the chain stalls with a full fifo and no holder satisfied.
     hold = hold_sum(hold, needs.hold_bytes);
+    inject = hold_sum(inject, needs.inject_bytes);
   }
   if (!in_memory) {
     // Best: the bytes stay in the sender's queue until they go out.
@@ -90,7 +93,8 @@ std::unique_ptr<ByteFifo> FlowBuilder::make_fifo(Direction direction,
     if (auto pipe = PipeFifo::create(kPipeCapacity))
       return std::make_unique<PipeFifo>(std::move(*pipe));
   }
-  if (auto ring = RingFifo::create(std::max(kRingCapacity, hold)))
+  // The room kept for injections comes on top: the sender never fills it.
+  if (auto ring = RingFifo::create(hold_sum(std::max(kRingCapacity, hold), inject)))
     return std::make_unique<RingFifo>(std::move(*ring));
   return nullptr;
 }
@@ -143,9 +147,9 @@ bool FlowBuilder::build(Direction direction, DirectionFlows& out, std::string& e
     std::vector<FlowStage> stages;
     for (const std::size_t plugin : plan.segments[k]) {
       out.places[plugin] = StagePlace{k, stages.size()};
-      stages.push_back({plugins_[plugin].plugin.get(), contexts_[plugin],
-                        plugins_[plugin].plugin->needs(direction).reads_bytes,
-                        plugins_[plugin].audit});
+      const DataNeeds needs = plugins_[plugin].plugin->needs(direction);
+      stages.push_back({plugins_[plugin].plugin.get(), contexts_[plugin], needs.reads_bytes,
+                        plugins_[plugin].audit, needs.inject_bytes});
     }
     auto fifo = make_fifo(direction, plan.segments[k], input_fd, output_fd);
     if (!fifo) {

@@ -30,6 +30,15 @@ void PluginHandle::cut(Direction direction) {
   services_.requests.plugin_cut(index_, direction);
 }
 
+bool PluginHandle::inject(Direction direction, std::span<const std::byte> bytes) {
+  if (audit_mode()) {
+    audit("inject", "inject " + std::to_string(bytes.size()) + " bytes in " +
+                        std::string(to_string(direction)));
+    return true;
+  }
+  return services_.requests.plugin_inject(index_, direction, bytes);
+}
+
 void PluginHandle::audit(std::string_view action, std::string_view what) {
   const LogField fields[] = {{journal_field::plugin, plugin_.name},
                              {journal_field::action, action}};

@@ -17,7 +17,8 @@
 namespace qrexec_proxy {
 
 // What the call does for a plugin that asks; `plugin` is its index in the
-// chain. Requests made before the flows exist (in on_start) are queued.
+// chain. Requests made before the flows exist (in on_start) are queued,
+// except inject, which needs the flows and fails then.
 class PluginRequests {
  public:
   virtual void plugin_abort(std::size_t plugin, std::string_view reason) = 0;
@@ -25,6 +26,8 @@ class PluginRequests {
   virtual void plugin_wake(std::size_t plugin, Direction direction) = 0;
   virtual void plugin_pause(std::size_t plugin, Direction direction, bool paused) = 0;
   virtual void plugin_notify_drained(std::size_t plugin, Direction direction) = 0;
+  virtual bool plugin_inject(std::size_t plugin, Direction direction,
+                             std::span<const std::byte> bytes) = 0;
 
  protected:
   ~PluginRequests() = default;
@@ -60,6 +63,7 @@ class PluginHandle final : public PluginContext {
   void notify_when_drained(Direction direction) override {
     services_.requests.plugin_notify_drained(index_, direction);
   }
+  bool inject(Direction direction, std::span<const std::byte> bytes) override;
   SharedState& shared_state() override { return services_.state; }
   FileSinks& file_sinks() override { return services_.files; }
   bool audit_mode() const override { return plugin_.audit; }

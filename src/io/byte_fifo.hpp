@@ -47,6 +47,10 @@ class ByteFifo {
   // Removes [at, at + count) from the stream by moving [head, at) forward
   // over it; head advances by `count`. In-memory fifos only.
   virtual void remove(std::uint64_t at, std::size_t count) = 0;
+  // Puts `bytes` into the stream at `at` by moving [at, tail) back after
+  // them; tail advances by their size. Needs space() >= bytes.size().
+  // In-memory fifos only.
+  virtual void insert(std::uint64_t at, std::span<const std::byte> bytes) = 0;
 
  protected:
   std::uint64_t head_ = 0;
@@ -61,6 +65,7 @@ class KernelFifo : public ByteFifo {
   bool in_memory() const final { return false; }
   std::span<std::byte> bytes(std::uint64_t, std::size_t) final { return {}; }
   void remove(std::uint64_t, std::size_t) final {}
+  void insert(std::uint64_t, std::span<const std::byte>) final {}
 };
 
 }  // namespace qrexec_proxy

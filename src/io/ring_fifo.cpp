@@ -87,4 +87,13 @@ void RingFifo::remove(std::uint64_t position, std::size_t count) {
   head_ += count;
 }
 
+void RingFifo::insert(std::uint64_t position, std::span<const std::byte> bytes) {
+  // The ring is mapped twice back to back, and [position, tail + size)
+  // spans less than its capacity: one contiguous move, then one copy.
+  const auto after = static_cast<std::size_t>(tail_ - position);
+  if (after > 0) std::memmove(at(position) + bytes.size(), at(position), after);
+  if (!bytes.empty()) std::memcpy(at(position), bytes.data(), bytes.size());
+  tail_ += bytes.size();
+}
+
 }  // namespace qrexec_proxy

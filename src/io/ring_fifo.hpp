@@ -24,6 +24,7 @@ class RingFifo final : public ByteFifo {
   bool in_memory() const override { return true; }
   std::span<std::byte> bytes(std::uint64_t from, std::size_t count) override;
   void remove(std::uint64_t at, std::size_t count) override;
+  void insert(std::uint64_t at, std::span<const std::byte> bytes) override;
 
  private:
   RingFifo() = default;

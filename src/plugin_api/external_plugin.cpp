@@ -106,11 +106,16 @@ class ExternalPlugin final : public Plugin {
   }
 
   DataNeeds needs(Direction direction) const override {
-    if (plugin_.needs == nullptr) return {};
     std::uint64_t hold = 0;
-    const std::uint32_t flags = plugin_.needs(instance_, index_of(direction), &hold);
+    const std::uint32_t flags =
+        plugin_.needs != nullptr ? plugin_.needs(instance_, index_of(direction), &hold) : 0;
+    // inject_bytes exists from version 3 on: an older plugin's structure
+    // ends before it.
+    const std::uint64_t inject = plugin_.abi_version >= 3 && plugin_.inject_bytes != nullptr
+                                     ? plugin_.inject_bytes(instance_, index_of(direction))
+                                     : 0;
     return {(flags & QRP_NEEDS_BYTES) != 0, (flags & QRP_DROPS_BYTES) != 0,
-            static_cast<std::size_t>(hold)};
+            static_cast<std::size_t>(hold), static_cast<std::size_t>(inject)};
   }
 
   Admission on_start(PluginContext& context) override {
@@ -291,6 +296,14 @@ class ExternalPlugin final : public Plugin {
                 file, {static_cast<const std::byte*>(bytes), size});
           },
           [](void* engine, std::uint32_t file) { context_of(engine).file_sinks().close(file); },
+          // Version 3.
+          [](void* engine, std::uint32_t direction, const void* bytes, std::size_t size) -> int {
+            if (bytes == nullptr && size > 0) return -1;
+            return context_of(engine).inject(direction_of(direction),
+                                             {static_cast<const std::byte*>(bytes), size})
+                       ? 0
+                       : -1;
+          },
       };
     }
     return *host_;

@@ -93,6 +93,10 @@ struct DataNeeds {
   // May hold this many bytes pending at once, waiting for more. The engine
   // then gives the direction an in-memory buffer with room for them.
   std::size_t hold_bytes = 0;
+  // May put up to this many bytes of its own into the direction at once
+  // (PluginContext::inject). The engine keeps that much of an in-memory
+  // buffer free of the sender's bytes for them.
+  std::size_t inject_bytes = 0;
 };
 
 // The answer to on_start.
@@ -159,6 +163,22 @@ class PluginContext {
   // discarded, or held by a later plugin of the chain (which takes them as
   // a receiver would).
   virtual void notify_when_drained(Direction direction) = 0;
+  // Puts `bytes` of the plugin's own into the direction, right after every
+  // byte it has passed so far and before any it passes later: later plugins
+  // and the receiver take them as if they had come from the sender and
+  // passed this plugin; plugins before it never see them. The engine copies
+  // them at once. Backpressure: the room declared in DataNeeds::inject_bytes
+  // is kept free of the sender's bytes, so an injection of at most that many
+  // bytes succeeds whenever the plugin's earlier injections in the
+  // direction have drained (notify_when_drained tells when). Half-close:
+  // nothing can follow the end of the stream, so once the end has passed
+  // this plugin or it has cut the direction, injecting fails; to answer and
+  // then end, inject, then cut. Returns false, injecting nothing, when the
+  // bytes do not fit, the direction has ended at or after this plugin, the
+  // plugin declared no inject_bytes there, or the flows do not exist yet
+  // (during on_start). In audit mode the injection is reported, not done,
+  // and counts as done.
+  virtual bool inject(Direction direction, std::span<const std::byte> bytes) = 0;
 
   // Cross-process state shared by all calls of this proxy qube.
   virtual SharedState& shared_state() = 0;

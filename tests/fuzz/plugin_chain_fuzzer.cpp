@@ -20,7 +20,10 @@
 //  - no data after a stage's end of stream, and end of stream once only;
 //  - once both senders have ended, the receivers read and every timer has
 //    fired, both directions come to their end: a chain never stalls;
-//  - counts add up: received = delivered + dropped at the end;
+//  - counts add up: received + injected = delivered + dropped at the end;
+//  - in a direction where a plugin injects bytes of its own, the bytes
+//    arriving are no longer a prefix of those sent, and plugins before the
+//    injecting one pass fewer than arrive: those two checks are left out.
 //  - no control byte in a plugin's log records (the journal must not get
 //    any, whatever the bytes that passed).
 #include "capabilities/file_sinks.hpp"
@@ -218,7 +221,10 @@ class ChainRun {
   // The bytes a plugin reading at `stage` must be offered: what the closest
   // reading stage before it passed, or what the sender sent.
   const std::string& upstream_content(Direction direction, std::size_t stage) const;
-  bool drops(Direction direction) const { return drops_[index_of(direction)]; }
+  // Whether what arrives may differ from a prefix of what was sent.
+  bool drops(Direction direction) const {
+    return drops_[index_of(direction)] || injects_[index_of(direction)];
+  }
 
  private:
   friend class Context;
@@ -254,6 +260,7 @@ class ChainRun {
   std::array<std::string, 2> sent_;
   std::array<std::string, 2> received_;
   std::array<bool, 2> drops_{};
+  std::array<bool, 2> injects_{};
   std::array<bool, 2> receiver_gone_{};
 };
 
@@ -298,6 +305,11 @@ class ChainRun::Context final : public PluginContext {
   void notify_when_drained(Direction direction) override {
     if (Flow* flow = run_.flows_[index_of(direction)].get())
       flow->notify_when_drained(run_.stage_of(index_, direction));
+  }
+  bool inject(Direction direction, std::span<const std::byte> bytes) override {
+    if (run_.audited_[index_]) return true;  // reported, not done (PluginHandle)
+    Flow* flow = run_.flows_[index_of(direction)].get();
+    return flow != nullptr && flow->inject(run_.stage_of(index_, direction), bytes);
   }
   SharedState& shared_state() override { return run_.state_; }
   bool audit_mode() const override { return run_.audited_[index_]; }
@@ -407,11 +419,15 @@ bool ChainRun::make_flow(Direction direction) {
   // for what all plugins may hold at once.
   bool in_memory = input_.ConsumeIntegralInRange(0, 3) == 0;
   std::size_t hold = 0;
+  std::size_t inject = 0;
   for (const auto& plugin : plugins_) {
     const DataNeeds needs = plugin->needs(direction);
-    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0;
+    in_memory |= needs.reads_bytes || needs.drops_bytes || needs.hold_bytes > 0 ||
+                 needs.inject_bytes > 0;
     drops_[d] |= needs.drops_bytes;
+    injects_[d] |= needs.inject_bytes > 0;
     hold += needs.hold_bytes;  // holders in a row hold at once (Call::make_fifo)
+    inject += needs.inject_bytes;
   }
   const std::size_t capacity = std::size_t{4096} << input_.ConsumeIntegralInRange(0, 4);
   std::unique_ptr<ByteFifo> fifo;
@@ -420,15 +436,16 @@ bool ChainRun::make_flow(Direction direction) {
       fifo = std::make_unique<PipeFifo>(std::move(*pipe));
   }
   if (!fifo) {
-    auto ring = RingFifo::create(std::max(capacity, hold));
+    auto ring = RingFifo::create(std::max(capacity, hold) + inject);
     if (!ring) return false;
     fifo = std::make_unique<RingFifo>(std::move(*ring));
   }
   std::vector<FlowStage> stages;
   for (std::size_t stage = 0; stage < plugins_.size(); ++stage) {
     const std::size_t index = direction == Direction::src2dst ? stage : plugins_.size() - 1 - stage;
-    stages.push_back({probes_[index].get(), contexts_[index].get(),
-                      plugins_[index]->needs(direction).reads_bytes, audited_[index]});
+    const DataNeeds needs = plugins_[index]->needs(direction);
+    stages.push_back({probes_[index].get(), contexts_[index].get(), needs.reads_bytes,
+                      audited_[index], needs.inject_bytes});
   }
   flows_[d] = std::make_unique<Flow>(direction, std::move(fifo), std::move(stages),
                                      senders_[d].read, receivers_[d].write,
@@ -487,11 +504,13 @@ void ChainRun::check() {
     const std::size_t d = index_of(direction);
     const Flow& flow = *flows_[d];
     const FlowStats& stats = flow.stats();
-    FUZZ_CHECK(stats.delivered + stats.dropped <= stats.received);
+    FUZZ_CHECK(stats.delivered + stats.dropped <= stats.received + stats.injected);
     FUZZ_CHECK(stats.received <= sent_[d].size());
     // Nothing reaches the receiver that some plugin did not pass.
-    for (const auto& probe : probes_) FUZZ_CHECK(stats.delivered <= probe->seen(direction).passed);
-    if (!drops_[d]) {
+    if (!injects_[d])
+      for (const auto& probe : probes_)
+        FUZZ_CHECK(stats.delivered <= probe->seen(direction).passed);
+    if (!drops(direction)) {
       // What arrived is what was sent, as rewritten by readers.
       const std::string& expected = upstream_content(direction, plugins_.size());
       FUZZ_CHECK(received_[d].size() <= expected.size());
@@ -559,8 +578,9 @@ void ChainRun::play() {
     const FlowStats& stats = flows_[d]->stats();
     FUZZ_CHECK(stats.received == sent_[d].size());
     if (receiver_gone_[d]) continue;
-    FUZZ_CHECK(stats.received == stats.delivered + stats.dropped);
+    FUZZ_CHECK(stats.received + stats.injected == stats.delivered + stats.dropped);
     FUZZ_CHECK(received_[d].size() == stats.delivered);
+    if (injects_[d]) continue;
     // Everything every plugin passed has arrived.
     std::uint64_t least_passed = stats.received;
     for (const auto& probe : probes_)

@@ -80,6 +80,7 @@ const std::map<std::string, std::vector<std::string>>& counterparts() {
       {"file_sinks", {"file_create", "file_write", "file_close"}},
       {"audit_mode", {"audit_mode"}},
       {"audit", {"audit"}},
+      {"inject", {"inject"}},
   };
   return map;
 }
@@ -157,6 +158,16 @@ TEST(CInterface, EveryHostFunctionReachesItsCapability) {
   EXPECT_FALSE(context.paused[index_of(Direction::src2dst)]);
   EXPECT_EQ(context.wakes, std::vector<Direction>{Direction::src2dst});
   EXPECT_EQ(context.drained_requests, std::vector<Direction>{Direction::src2dst});
+  // inject, with the room its plugin declares.
+  EXPECT_EQ(plugin->needs(Direction::dst2src).inject_bytes, 8u);
+  EXPECT_EQ(plugin->needs(Direction::src2dst).inject_bytes, 0u);
+  std::byte pending[3]{};
+  EXPECT_EQ(plugin->on_data(context, {Direction::src2dst, 3, pending, false}).count(), 3u);
+  EXPECT_EQ(context.injected[index_of(Direction::dst2src)], "answered");
+  EXPECT_EQ(context.records.back().message, "injected");
+  context.inject_accepted = false;
+  plugin->on_data(context, {Direction::src2dst, 3, pending, false});
+  EXPECT_EQ(context.records.back().message, "not injected");
   // abort, from a timer.
   ASSERT_TRUE(context.fire_next_timer(*plugin));
   EXPECT_EQ(context.aborted, "aborted by the fixture");

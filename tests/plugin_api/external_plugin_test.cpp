@@ -112,7 +112,7 @@ TEST(ExternalPlugin, ChecksItsOptionsAtLoad) {
 TEST(ExternalPlugin, RefusesAnotherAbiVersionByName) {
   EXPECT_EQ(load_error(QREXEC_PROXY_TEST_WRONG_ABI_PLUGIN, "wrong_abi"),
             std::string(QREXEC_PROXY_TEST_WRONG_ABI_PLUGIN) +
-                ": built for plugin ABI version 99, this proxy supports versions 1 to 2");
+                ": built for plugin ABI version 99, this proxy supports versions 1 to 3");
 }
 
 TEST(ExternalPlugin, RefusesANameThatIsNotItsFileName) {
@@ -140,7 +140,7 @@ TEST(ExternalPlugin, ChainsFindThemByNameInThePluginDirectories) {
   EXPECT_EQ(
       config.problems[0].format(),
       "config.json: chain old, plugin #0 wrong_abi: " + (plugins.dir / "wrong_abi.so").string() +
-          ": built for plugin ABI version 99, this proxy supports versions 1 to 2");
+          ": built for plugin ABI version 99, this proxy supports versions 1 to 3");
   ASSERT_NE(config.find("masked"), nullptr);
   EXPECT_EQ(config.find("masked")->plugins[0].options.string("replacement"), "_");
   std::vector<std::string> names;

@@ -47,6 +47,13 @@ class NullContext final : public PluginContext {
     paused[index_of(direction)] = pause;
   }
   void notify_when_drained(Direction direction) override { drained_requests.push_back(direction); }
+  // Injected bytes are kept per direction, as one string each.
+  bool inject(Direction direction, std::span<const std::byte> bytes) override {
+    if (!inject_accepted) return false;
+    injected[index_of(direction)].append(reinterpret_cast<const char*>(bytes.data()),
+                                         bytes.size());
+    return true;
+  }
   SharedState& shared_state() override { return state_; }
   bool audit_mode() const override { return audit_enabled; }
   void audit(std::string_view action, std::string_view what) override {
@@ -90,6 +97,8 @@ class NullContext final : public PluginContext {
   std::vector<Direction> wakes;
   bool paused[2] = {false, false};
   std::vector<Direction> drained_requests;
+  std::string injected[2];
+  bool inject_accepted = true;
   bool audit_enabled = false;
   std::vector<std::pair<std::string, std::string>> audits;
   FileSinks files;
