@@ -25,7 +25,10 @@
 //  - its stdout reaches our stdout, its stderr our stderr (as qrexec sends
 //    a service's stderr to the caller), our stdin its stdin; end of stream
 //    is passed on with shutdown(); we exit with its status (128+N for a
-//    signal) once it has exited and its output is delivered.
+//    signal) once it has exited and its output is delivered;
+//  - `qrexec-client-vm TARGET SERVICE LOCAL_PROGRAM [ARGS...]` (how qvm-copy
+//    runs qfile-agent) connects the local program's stdin and stdout, one
+//    socket, to the service instead of ours; we wait for it to exit too.
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -187,7 +190,8 @@ int main(int argc, char** argv) {
     }
     ++first;  // --buffer-size=N and other options of the real client: accepted, unused
   }
-  if (argc - first != 2) die(2, "usage: qrexec-client-vm [options] TARGET SERVICE[+ARG]");
+  if (argc - first < 2)
+    die(2, "usage: qrexec-client-vm [options] TARGET SERVICE[+ARG] [LOCAL_PROGRAM [ARGS...]]");
   const std::string target = argv[first];
   const std::string call = argv[first + 1];
   const std::string root = env_or_empty("QREXEC_EMU_ROOT");
@@ -258,10 +262,30 @@ int main(int argc, char** argv) {
   ::close(out[1]);
   ::close(err[1]);
 
-  for (const int fd : {0, 1, 2, in[0], out[0], err[0]}) set_nonblocking(fd);
+  // The local program, if any, talks to the service in our place.
+  int local_input = 0;
+  int local_output = 1;
+  pid_t local_pid = -1;
+  if (argc - first > 2) {
+    int local[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, local) != 0)
+      die(125, "socketpair failed");
+    posix_spawn_file_actions_t local_actions;
+    ::posix_spawn_file_actions_init(&local_actions);
+    ::posix_spawn_file_actions_adddup2(&local_actions, local[1], 0);
+    ::posix_spawn_file_actions_adddup2(&local_actions, local[1], 1);
+    if (::posix_spawn(&local_pid, argv[first + 2], &local_actions, nullptr, argv + first + 2,
+                      environ) != 0)
+      die(127, "cannot start the local program");
+    ::posix_spawn_file_actions_destroy(&local_actions);
+    ::close(local[1]);
+    local_input = local_output = local[0];
+  }
+
+  for (const int fd : {local_input, local_output, 2, in[0], out[0], err[0]}) set_nonblocking(fd);
   Relay relays[] = {
-      {0, in[0], true},
-      {out[0], 1, is_socket(1)},
+      {local_input, in[0], true},
+      {out[0], local_output, is_socket(local_output)},
       {err[0], 2, is_socket(2)},
   };
 
@@ -302,6 +326,11 @@ int main(int argc, char** argv) {
         relay.write_some();
       }
     }
+  }
+  if (local_pid > 0) {
+    ::close(local_output);
+    int local_status = 0;
+    ::waitpid(local_pid, &local_status, 0);
   }
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);

@@ -129,10 +129,9 @@ TEST(FlowInject, InjectedBytesComeAfterWhatThePluginPassedAndOnlyLaterStagesSeeT
   Flow* flow = nullptr;
   Injector injector(flow, 1, 5, "[injected]");
   Pipe in, out;
-  auto owned = make_flow({{&before, &context, true},
-                          {&injector, &context, true, false, 64},
-                          {&after, &context, true}},
-                         in, out);
+  auto owned = make_flow(
+      {{&before, &context, true}, {&injector, &context, true, false, 64}, {&after, &context, true}},
+      in, out);
   flow = owned.get();
   ASSERT_EQ(::write(in.write_end, "0123456789", 10), 10);
   in.close_write();

@@ -102,6 +102,22 @@ ProcessResult Emulation::call(const std::string& argument, ProcessOptions option
   return run_process({emulator_path().string(), "proxy", argument}, options);
 }
 
+std::filesystem::path test_program(const std::string& name) {
+  return std::filesystem::path(QREXEC_PROXY_TEST_SERVICES) / name;
+}
+
+ProcessResult Emulation::call_with_program(const std::string& argument,
+                                           const std::vector<std::string>& program,
+                                           ProcessOptions options) const {
+  std::vector<std::string> qube_environment = environment(source_);
+  qube_environment.insert(qube_environment.end(), options.environment.begin(),
+                          options.environment.end());
+  options.environment = std::move(qube_environment);
+  std::vector<std::string> argv = {emulator_path().string(), "proxy", argument};
+  argv.insert(argv.end(), program.begin(), program.end());
+  return run_process(argv, options);
+}
+
 ProcessResult Emulation::call_service(const std::string& target, const std::string& service,
                                       ProcessOptions options) const {
   std::vector<std::string> qube_environment = environment(source_);

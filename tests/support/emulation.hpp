@@ -22,6 +22,9 @@ std::filesystem::path emulator_path();
 // The installed external plugins (QREXEC_PROXY_PLUGIN_DIR of the proxy).
 std::filesystem::path installed_plugin_dir();
 
+// A program of tests/e2e/services: a service or a qube's own tool.
+std::filesystem::path test_program(const std::string& name);
+
 class Emulation {
  public:
   // A source qube with a fresh random name (so journal records of one test
@@ -58,6 +61,11 @@ class Emulation {
   std::vector<std::string> environment(const std::string& qube) const;
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
+  // The source qube runs `program` (argv) connected to the proxy, as qvm-copy
+  // runs qfile-agent: qrexec-client-vm proxy ARGUMENT PROGRAM ARGS...
+  ProcessResult call_with_program(const std::string& argument,
+                                  const std::vector<std::string>& program,
+                                  ProcessOptions options = {}) const;
   // The source qube calls SERVICE[+ARG] of `target` as any Qubes tool does
   // (qrexec-client-vm TARGET SERVICE), knowing nothing of the proxy.
   ProcessResult call_service(const std::string& target, const std::string& service,
