@@ -12,11 +12,10 @@ namespace {
 // Names in records are escaped and cut to this many characters.
 constexpr std::size_t kMostNameCharacters = 4096;
 
-bool matches_any(const std::vector<std::string>& globs, std::string_view path,
+bool matches_any(const std::vector<std::string>& globs, const std::string& path,
                  std::string* which = nullptr) {
-  const std::string name(path);
   for (const std::string& glob : globs) {
-    if (::fnmatch(glob.c_str(), name.c_str(), 0) == 0) {
+    if (::fnmatch(glob.c_str(), path.c_str(), 0) == 0) {
       if (which != nullptr) *which = glob;
       return true;
     }
@@ -62,11 +61,15 @@ FilePolicy::FilePolicy(const PluginOptions& options)
       max_file_bytes_(options.integer("max_file_bytes")),
       hash_(options.choice<HashKind>("hash")) {}
 
-std::optional<std::string> FilePolicy::refusal(std::string_view path, std::uint64_t size,
+std::optional<std::string> FilePolicy::refusal(const std::string& path, std::uint64_t size,
                                                bool checks_allow) const {
   std::string glob;
   if (matches_any(deny_, path, &glob)) return "denied by \"" + escape_for_log(glob) + "\"";
   if (checks_allow && !allow_.empty() && !matches_any(allow_, path)) return "matches no allow glob";
+  return size_refusal(size);
+}
+
+std::optional<std::string> FilePolicy::size_refusal(std::uint64_t size) const {
   if (max_file_bytes_ >= 0 && size > static_cast<std::uint64_t>(max_file_bytes_))
     return std::to_string(size) + " bytes, over max_file_bytes (" +
            std::to_string(max_file_bytes_) + ")";

@@ -39,8 +39,10 @@ class FilePolicy {
   // Why a file named `path` of `size` bytes may not pass (the rule that
   // refuses it), or nullopt. `checks_allow`: the allow globs apply (to files
   // and symlinks; directories are only checked against deny).
-  std::optional<std::string> refusal(std::string_view path, std::uint64_t size,
+  std::optional<std::string> refusal(const std::string& path, std::uint64_t size,
                                      bool checks_allow) const;
+  // The size rule alone, for content counted as it passes.
+  std::optional<std::string> size_refusal(std::uint64_t size) const;
   HashKind hash() const { return hash_; }
 
  private:

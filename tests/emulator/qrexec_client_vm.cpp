@@ -27,8 +27,9 @@
 //    is passed on with shutdown(); we exit with its status (128+N for a
 //    signal) once it has exited and its output is delivered;
 //  - `qrexec-client-vm TARGET SERVICE LOCAL_PROGRAM [ARGS...]` (how qvm-copy
-//    runs qfile-agent) connects the local program's stdin and stdout, one
-//    socket, to the service instead of ours; we wait for it to exit too.
+//    runs qfile-agent) connects the local program's stdin and stdout, each
+//    a socket of its own, to the service instead of ours; we wait for it to
+//    exit too.
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -267,19 +268,24 @@ int main(int argc, char** argv) {
   int local_output = 1;
   pid_t local_pid = -1;
   if (argc - first > 2) {
-    int local[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, local) != 0)
+    // Two socketpairs, as libqrexec gives a program it starts: closing its
+    // stdout (qopen-in-vm does) ends what it sends.
+    int to_program[2], from_program[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, to_program) != 0 ||
+        ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, from_program) != 0)
       die(125, "socketpair failed");
     posix_spawn_file_actions_t local_actions;
     ::posix_spawn_file_actions_init(&local_actions);
-    ::posix_spawn_file_actions_adddup2(&local_actions, local[1], 0);
-    ::posix_spawn_file_actions_adddup2(&local_actions, local[1], 1);
+    ::posix_spawn_file_actions_adddup2(&local_actions, to_program[1], 0);
+    ::posix_spawn_file_actions_adddup2(&local_actions, from_program[1], 1);
     if (::posix_spawn(&local_pid, argv[first + 2], &local_actions, nullptr, argv + first + 2,
                       environ) != 0)
       die(127, "cannot start the local program");
     ::posix_spawn_file_actions_destroy(&local_actions);
-    ::close(local[1]);
-    local_input = local_output = local[0];
+    ::close(to_program[1]);
+    ::close(from_program[1]);
+    local_input = from_program[0];
+    local_output = to_program[0];
   }
 
   for (const int fd : {local_input, local_output, 2, in[0], out[0], err[0]}) set_nonblocking(fd);
@@ -329,6 +335,7 @@ int main(int argc, char** argv) {
   }
   if (local_pid > 0) {
     ::close(local_output);
+    ::close(local_input);
     int local_status = 0;
     ::waitpid(local_pid, &local_status, 0);
   }
