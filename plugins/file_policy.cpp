@@ -1,5 +1,6 @@
 #include "file_policy.hpp"
 
+#include "log/journal_fields.hpp"
 #include "log/log_text.hpp"
 
 #include <fnmatch.h>
@@ -92,12 +93,12 @@ void log_file(PluginContext& context, const FileRecord& record) {
   const std::string target = escape_for_log(record.link_target, kMostNameCharacters);
   std::array<LogField, 6> fields{};
   std::size_t count = 0;
-  fields[count++] = {kPathField, path};
-  fields[count++] = {kTypeField, record.type};
-  fields[count++] = {kSizeField, size};
-  if (record.permissions) fields[count++] = {kModeField, mode};
-  if (!record.sha256.empty()) fields[count++] = {kSha256Field, record.sha256};
-  if (!record.link_target.empty()) fields[count++] = {kLinkTargetField, target};
+  fields[count++] = {journal_field::file_path, path};
+  fields[count++] = {journal_field::file_type, record.type};
+  fields[count++] = {journal_field::file_size, size};
+  if (record.permissions) fields[count++] = {journal_field::file_mode, mode};
+  if (!record.sha256.empty()) fields[count++] = {journal_field::file_sha256, record.sha256};
+  if (!record.link_target.empty()) fields[count++] = {journal_field::file_link_target, target};
   context.log(Priority::info,
               std::string(record.what) + " " + path + " (" + std::string(record.type) + ", " +
                   size + " bytes)",

@@ -19,15 +19,6 @@ namespace qrexec_proxy::files {
 
 enum class HashKind : std::uint8_t { none, sha256 };
 
-// The journal fields of a file's record (qrexec-proxy-admin log --files
-// reads them).
-inline constexpr std::string_view kPathField = "FILE_PATH";
-inline constexpr std::string_view kTypeField = "FILE_TYPE";
-inline constexpr std::string_view kSizeField = "FILE_SIZE";
-inline constexpr std::string_view kModeField = "FILE_MODE";
-inline constexpr std::string_view kSha256Field = "FILE_SHA256";
-inline constexpr std::string_view kLinkTargetField = "FILE_LINK_TARGET";
-
 // allow, deny, max_file_bytes and hash, as both plugins declare them.
 std::vector<OptionSpec> name_and_size_options();
 // The same options' checks at load (glob syntax).

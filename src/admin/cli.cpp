@@ -182,6 +182,8 @@ int run_admin(int argc, char** argv) {
       ->type_name("TIME");
   log_app->add_flag("--audit", log.audit,
                     "Only calls in which a plugin in audit mode would have acted");
+  log_app->add_flag("--files", log.files,
+                    "The files each call carried (chains with filecopy or open_in_vm)");
   add_json_flag(log_app, log.json);
   on_run(log_app, chosen, [&] { return log_command(context, log); });
 

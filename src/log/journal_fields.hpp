@@ -44,6 +44,13 @@ inline constexpr std::string_view reason = "REASON";
 // What a call's programs wrote to stderr beyond what is logged.
 inline constexpr std::string_view stderr_lines_left_out = "STDERR_LINES_LEFT_OUT";
 inline constexpr std::string_view stderr_bytes_left_out = "STDERR_BYTES_LEFT_OUT";
+// A file that crossed (plugins filecopy and open_in_vm).
+inline constexpr std::string_view file_path = "FILE_PATH";
+inline constexpr std::string_view file_type = "FILE_TYPE";
+inline constexpr std::string_view file_size = "FILE_SIZE";
+inline constexpr std::string_view file_mode = "FILE_MODE";
+inline constexpr std::string_view file_sha256 = "FILE_SHA256";
+inline constexpr std::string_view file_link_target = "FILE_LINK_TARGET";
 // Set by journald itself, from the writer's /proc entry.
 inline constexpr std::string_view trusted_executable = "_EXE";
 inline constexpr std::string_view trusted_pid = "_PID";

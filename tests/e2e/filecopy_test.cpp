@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 
 namespace qrexec_proxy::test {
@@ -71,6 +73,21 @@ TEST_F(FilecopyEndToEnd, ACopyArrivesWholeAndEveryFileIsRecorded) {
       EXPECT_EQ(field(record, "FILE_SHA256").size(), 64u);
     }
   }
+
+  // qrexec-proxy-admin log --files shows the call's files.
+  const ProcessResult log =
+      emulation.admin({"log", "--files", "--json", "--source", emulation.source()});
+  ASSERT_EQ(log.exit_status, 0) << log.err;
+  const auto calls = nlohmann::json::parse(log.out);
+  ASSERT_EQ(calls.size(), 1u);
+  const auto& files_seen = calls[0]["files"];
+  ASSERT_EQ(files_seen.size(), 4u);
+  EXPECT_EQ(files_seen[1]["path"], "scans/a.pdf");
+  EXPECT_EQ(files_seen[1]["type"], "file");
+  EXPECT_EQ(files_seen[1]["size"], 300009);
+  EXPECT_EQ(files_seen[1]["sha256"].get<std::string>().size(), 64u);
+  const ProcessResult text = emulation.admin({"log", "--files", "--source", emulation.source()});
+  EXPECT_NE(text.out.find("  symlink scans/latest.pdf 5 bytes"), std::string::npos) << text.out;
 }
 
 TEST_F(FilecopyEndToEnd, AGenericOneWayChainBreaksTheCopyAndFilecopysOneWayDoesNot) {

@@ -78,6 +78,8 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
                                       match(journal_field::event, journal_event::summary),
                                       match(journal_field::event, journal_event::refused),
                                       match(journal_field::event, journal_event::audit)};
+  // Files are in plugin records, which are many: read only when asked.
+  if (query.files) matches.push_back(match(journal_field::event, journal_event::plugin));
   const auto writers = record_writers();
   if (writers.empty())
     return std::string("cannot read /proc/self/exe: no record can be told from a forged one");
@@ -103,6 +105,7 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
   std::vector<CallSummary> calls;
   // Audit events waiting for their call's summary, by the service's pid.
   std::map<std::string, std::vector<AuditEvent>> pending_audit;
+  std::map<std::string, std::vector<FileEvent>> pending_files;
   while (true) {
     const int next = sd_journal_next(journal.get());
     if (next < 0) return std::string("cannot read the journal: ") + std::strerror(-next);
@@ -119,11 +122,24 @@ std::variant<std::vector<CallSummary>, std::string> read_call_log(const CallLogQ
                                     field(journal.get(), journal_field::message)});
       continue;
     }
+    if (event == journal_event::plugin) {
+      const std::string path = field(journal.get(), journal_field::file_path);
+      if (!path.empty())
+        pending_files[pid].push_back(
+            {path, field(journal.get(), journal_field::file_type),
+             number<std::uint64_t>(field(journal.get(), journal_field::file_size)).value_or(0),
+             field(journal.get(), journal_field::file_sha256)});
+      continue;
+    }
     CallSummary call;
     call.time = TimePoint(std::chrono::microseconds(realtime_us));
     if (const auto audits = pending_audit.find(pid); audits != pending_audit.end()) {
       call.audit = std::move(audits->second);
       pending_audit.erase(audits);
+    }
+    if (const auto files = pending_files.find(pid); files != pending_files.end()) {
+      call.files = std::move(files->second);
+      pending_files.erase(files);
     }
     call.source = field(journal.get(), journal_field::source);
     call.chain = field(journal.get(), journal_field::chain);

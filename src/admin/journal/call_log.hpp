@@ -21,6 +21,14 @@ struct AuditEvent {
   std::string message;  // "audit: PLUGIN would ..."
 };
 
+// A file that crossed in a call (filecopy, open_in_vm).
+struct FileEvent {
+  std::string path;  // escaped, as logged
+  std::string type;  // file, dir, symlink
+  std::uint64_t size = 0;
+  std::string sha256;  // empty: not hashed
+};
+
 struct CallSummary {
   TimePoint time;
   std::string source;
@@ -36,6 +44,7 @@ struct CallSummary {
   std::string reason;  // why it did not complete, if it did not
   std::string plugin;  // the plugin that refused or aborted, if one did
   std::vector<AuditEvent> audit;
+  std::vector<FileEvent> files;  // with CallLogQuery::files
 };
 
 struct CallLogQuery {
@@ -43,6 +52,7 @@ struct CallLogQuery {
   std::optional<std::string> source;
   std::optional<TimePoint> since;
   bool audited_only = false;  // only calls with audit events
+  bool files = false;         // read the files that crossed too
 };
 
 // Oldest first. The error text when the journal cannot be opened.

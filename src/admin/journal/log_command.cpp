@@ -91,6 +91,33 @@ nlohmann::json call_json(const CallSummary& call) {
   };
 }
 
+nlohmann::json files_json(const std::vector<FileEvent>& files) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& file : files)
+    list.push_back(
+        {{"path", file.path},
+         {"type", file.type},
+         {"size", file.size},
+         {"sha256", file.sha256.empty() ? nlohmann::json() : nlohmann::json(file.sha256)}});
+  return list;
+}
+
+// The files of each call that carried some, below the calls' table.
+std::string files_text(const std::vector<CallSummary>& calls) {
+  std::string text;
+  for (const auto& call : calls) {
+    if (call.files.empty()) continue;
+    text += "\n" + format_time(call.time, false) + " " + call.source + " -> " + call.target + " (" +
+            call.chain + "), " + std::to_string(call.files.size()) + " files:\n";
+    for (const auto& file : call.files) {
+      text += "  " + file.type + " " + file.path + " " + std::to_string(file.size) + " bytes";
+      if (!file.sha256.empty()) text += " sha256:" + file.sha256;
+      text += "\n";
+    }
+  }
+  return text;
+}
+
 }  // namespace
 
 int log_command(const AdminContext& context, const LogOptions& options) {
@@ -119,6 +146,7 @@ int log_command(const AdminContext& context, const LogOptions& options) {
   }
 
   query.audited_only = options.audit;
+  query.files = options.files;
   auto read = read_call_log(query);
   if (auto* error = std::get_if<std::string>(&read)) {
     context.error(*error);
@@ -127,7 +155,10 @@ int log_command(const AdminContext& context, const LogOptions& options) {
   const auto& calls = std::get<std::vector<CallSummary>>(read);
   if (options.json) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& call : calls) list.push_back(call_json(call));
+    for (const auto& call : calls) {
+      list.push_back(call_json(call));
+      if (options.files) list.back()["files"] = files_json(call.files);
+    }
     context.out << json_text(list);
     return admin_status::ok;
   }
@@ -164,6 +195,7 @@ int log_command(const AdminContext& context, const LogOptions& options) {
     table.add_row(std::move(row));
   }
   context.out << table.render(context.style);
+  if (options.files) context.out << files_text(calls);
   return admin_status::ok;
 }
 

@@ -14,6 +14,7 @@ struct LogOptions {
   std::optional<std::string> source;
   std::optional<std::string> since;  // as typed: see time_spec.hpp
   bool audit = false;                // only calls with audit events
+  bool files = false;                // the files that crossed, after each call
   bool json = false;
 };
 
