@@ -13,10 +13,11 @@
 //    "SERVICE ARGUMENT SOURCE TARGET allow|ask|deny [target=QUBE]" (first
 //    match wins; '*' and '@anyvm' match anything; no match denies; `ask` is
 //    answered yes; `target=QUBE` runs the call in QUBE instead, the
-//    redirection of a route). TARGET may be @default, which only a
-//    redirecting line resolves. Without the file every call to an existing
-//    qube is allowed. A refusal prints "Request refused" and exits 126, a
-//    missing service exits 127, like the real client;
+//    redirection of a route). TARGET may be @default or @dispvm, which
+//    only a redirecting line resolves (no disposable is ever made).
+//    Without the file every call to an existing qube is allowed. A
+//    refusal prints "Request refused" and exits 126, a missing service
+//    exits 127, like the real client;
 //  - the service runs with stdin, stdout and stderr on AF_UNIX socketpairs,
 //    QREXEC_REMOTE_DOMAIN = the caller, the argument in argv[1] (when not
 //    empty) and in QREXEC_SERVICE_ARGUMENT, QREXEC_SERVICE_FULL_NAME, and no
@@ -82,6 +83,12 @@ bool is_executable(const std::string& path) {
          ::access(path.c_str(), X_OK) == 0;
 }
 
+// The targets a caller may name that are no qube: @default (qvm-copy,
+// qvm-open-in-vm without a qube) and @dispvm (a new disposable).
+bool is_keyword_target(const std::string& target) {
+  return target == "@default" || target == "@dispvm";
+}
+
 bool matches(const std::string& pattern, const std::string& value) {
   return pattern == "*" || pattern == "@anyvm" || pattern == value;
 }
@@ -108,7 +115,7 @@ std::string policy_decision(const std::string& root, const std::string& service,
     std::string redirected = target;
     for (std::string parameter; fields >> parameter;)
       if (parameter.starts_with("target=")) redirected = parameter.substr(7);
-    return redirected == "@default" ? std::string() : redirected;
+    return is_keyword_target(redirected) ? std::string() : redirected;
   }
   return {};
 }
@@ -204,7 +211,7 @@ int main(int argc, char** argv) {
   const std::string service = call.substr(0, plus);
   const std::string argument = plus == std::string::npos ? "" : call.substr(plus + 1);
 
-  if (target != "@default" && !is_qube_name(target)) die(126, "Request refused");
+  if (!is_keyword_target(target) && !is_qube_name(target)) die(126, "Request refused");
   const std::string runs_in = policy_decision(root, service, argument, source, target);
   if (runs_in.empty() || !is_qube_name(runs_in) || !directory_exists(root + "/" + runs_in))
     die(126, "Request refused");
