@@ -7,6 +7,8 @@
 #include "admin/chains/show_command.hpp"
 #include "admin/journal/log_command.hpp"
 #include "admin/journal/stats_command.hpp"
+#include "admin/live/calls_command.hpp"
+#include "admin/live/stop_command.hpp"
 #include "admin/policy/policy_command.hpp"
 #include "admin/routes/route_command.hpp"
 #include "admin/run_command.hpp"
@@ -208,6 +210,34 @@ int run_admin(int argc, char** argv) {
                                       : StatsGroup::chain;
     return stats_command(context, stats);
   });
+
+  CallsOptions calls;
+  auto* calls_app = app.add_subcommand(
+      "calls", "The calls running now (from the live registry): names, state, bytes each way");
+  calls_app->add_option("--chain", calls.chain, "Only calls through this chain")
+      ->type_name("CHAIN");
+  calls_app->add_option("--source", calls.source, "Only calls from this qube")->type_name("QUBE");
+  calls_app->add_option("--target", calls.target, "Only calls to this qube")->type_name("QUBE");
+  calls_app->add_flag("--watch", calls.watch,
+                      "Refresh in place every second, with byte rates, until interrupted");
+  calls_app->add_option("--interval", calls.interval_seconds, "Seconds between refreshes")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.1, 3600.0));
+  calls_app->add_option("--count", calls.rounds, "Refresh this many times, then exit")
+      ->type_name("N")
+      ->check(CLI::Range(0, 1000000));
+  add_json_flag(calls_app, calls.json);
+  on_run(calls_app, chosen, [&] { return calls_command(context, calls); });
+
+  StopOptions stop;
+  auto* stop_app = app.add_subcommand(
+      "stop", "End a running call (as a plugin's abort would), or one direction of it");
+  stop_app->add_option("ID", stop.id, "The call's id, as `calls` shows it")->required();
+  stop_app->add_option("--direction", stop.direction, "Cut only this direction")
+      ->type_name("src2dst|dst2src")
+      ->check(CLI::IsMember({"src2dst", "dst2src"}).description(""));
+  stop_app->add_option("--reason", stop.reason, "Why, for the journal record")->type_name("TEXT");
+  on_run(stop_app, chosen, [&] { return stop_command(context, stop); });
 
   try {
     app.parse(argc, argv);

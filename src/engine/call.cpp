@@ -54,6 +54,8 @@ std::string_view to_string(CallOutcome outcome) {
       return outcome_name::terminated;
     case CallOutcome::failed:
       return outcome_name::failed;
+    case CallOutcome::stopped:
+      return outcome_name::stopped;
   }
   return outcome_name::failed;
 }
@@ -261,13 +263,9 @@ void Call::dispatch(const EventKey& key, std::uint32_t events) {
     case EventKind::child_exit:
       child_exited(key.index);
       break;
-    case EventKind::signals: {
-      signalfd_siginfo info{};
-      if (::read(signal_fd_, &info, sizeof info) == sizeof info)
-        end_early(CallOutcome::terminated,
-                  std::string("received ") + ::sigabbrev_np(static_cast<int>(info.ssi_signo)));
+    case EventKind::signals:
+      read_signal();
       break;
-    }
   }
 }
 
@@ -398,6 +396,7 @@ void Call::loop() {
         for (auto& f : direction.flows) changed |= f->pump(ending_early_);
       check_flows();
     }
+    report_progress();
     if (ending_early_ || done()) return;
     watch_the_end();
     if (ending_early_) return;
@@ -442,14 +441,16 @@ void Call::finish(CallResult& result) {
 
 CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv,
                      const std::vector<std::string>& environment, int signal_fd,
-                     const LockDown& lock_down) {
+                     const LockDown& lock_down, CallMonitor* monitor) {
   started_ = Clock::now();
   source_ = source;
   signal_fd_ = signal_fd;
+  monitor_ = monitor;
   CallResult result;
   if (admit(result) && start(argv, environment, lock_down, result)) {
     loop();
     finish(result);
+    report_progress();
   } else if (children_ && !children_->empty()) {
     ending_early_ = true;
     children_->stop(true);
@@ -463,6 +464,7 @@ CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv
       break;
     case CallOutcome::aborted:
     case CallOutcome::source_gone:
+    case CallOutcome::stopped:
       result.exit_status = exit_status::aborted;
       break;
     case CallOutcome::terminated:
@@ -473,6 +475,7 @@ CallResult Call::run(SourceEndpoint source, const std::vector<std::string>& argv
       break;
   }
   result.duration = Clock::now() - started_;
+  if (monitor_ != nullptr) monitor_->phase(CallPhase::ended);
   return result;
 }
 

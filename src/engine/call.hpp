@@ -10,6 +10,7 @@
 
 #include "capabilities/file_sinks.hpp"
 #include "capabilities/shared_state.hpp"
+#include "engine/call_monitor.hpp"
 #include "engine/chain_plugin.hpp"
 #include "engine/event_key.hpp"
 #include "engine/flow_builder.hpp"
@@ -36,6 +37,7 @@ enum class CallOutcome : std::uint8_t {
   aborted,      // a plugin aborted the running call
   source_gone,  // the caller went away mid-call
   terminated,   // the proxy was told to stop (SIGTERM...)
+  stopped,      // an administrator stopped it (qrexec-proxy-admin stop)
   failed,       // an internal error (the destination could not start, ...)
 };
 std::string_view to_string(CallOutcome outcome);
@@ -79,10 +81,12 @@ class Call final : private PluginRequests {
   // Runs the call to its end: admission, the destination `argv` (absolute
   // path first) with `environment`, the data, and teardown. `signal_fd`
   // (optional) is a signalfd whose signals terminate the call; `lock_down`
-  // (optional) runs between set-up and the first byte.
+  // (optional) runs between set-up and the first byte. `monitor`
+  // (optional) is told the call's progress and asked for stop requests
+  // when SIGUSR1 comes through `signal_fd`.
   CallResult run(SourceEndpoint source, const std::vector<std::string>& argv,
                  const std::vector<std::string>& environment, int signal_fd,
-                 const LockDown& lock_down = {});
+                 const LockDown& lock_down = {}, CallMonitor* monitor = nullptr);
 
  private:
   bool admit(CallResult& result);
@@ -94,6 +98,10 @@ class Call final : private PluginRequests {
   void close_source_output();
   void loop();
   void dispatch(const EventKey& key, std::uint32_t events);
+  // engine/call_control.cpp: signals, and what the monitor sees and asks.
+  void read_signal();
+  void apply_stop(const StopRequest& request);
+  void report_progress();
   void child_exited(std::size_t child);
   void fire_due_timers();
   void check_flows();
@@ -156,6 +164,8 @@ class Call final : private PluginRequests {
   int source_output_flags_ = -1;
   bool source_output_is_socket_ = false;
   int signal_fd_ = -1;
+  CallMonitor* monitor_ = nullptr;
+  CallPhase reported_phase_ = CallPhase::admitting;
 
   // The end of a call whose source has finished: a destination that goes
   // on longer than finish_timeout is stopped.

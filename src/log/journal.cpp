@@ -82,6 +82,7 @@ void Journal::set_call(const CallInfo& call, std::string_view entry, std::string
   append_journal_field(call_fields_, journal_field::target, escape_for_log(call.target));
   append_journal_field(call_fields_, journal_field::service, escape_for_log(call.service, 2048));
   append_journal_field(call_fields_, journal_field::entry, entry);
+  entry_ = entry;
   if (!route.empty())
     append_journal_field(call_fields_, journal_field::route, escape_for_log(route, 1024));
 }
@@ -90,6 +91,7 @@ void Journal::set_source(std::string_view source, std::string_view entry) {
   call_fields_.clear();
   append_journal_field(call_fields_, journal_field::source, escape_for_log(source));
   append_journal_field(call_fields_, journal_field::entry, entry);
+  entry_ = entry;
 }
 
 void Journal::send(Priority priority, std::string_view event, std::string_view message,

@@ -37,6 +37,8 @@ class Journal {
   void set_call(const CallInfo& call, std::string_view entry, std::string_view route = {});
   // Only SOURCE and ENTRY, for records before the call's names are known.
   void set_source(std::string_view source, std::string_view entry);
+  // How the call came in, as set_call or set_source gave it.
+  const std::string& entry() const { return entry_; }
 
   // One record. `fields` are added as given; values must be safe (escaped
   // by the caller when they hold untrusted bytes).
@@ -61,6 +63,7 @@ class Journal {
 
   // The call's fields, already in the native format.
   std::string call_fields_;
+  std::string entry_;
   // Reused storage for one record, so logging does not allocate once warm.
   std::string record_;
   int socket_ = -1;       // made by the constructor, never later

@@ -65,6 +65,8 @@ inline constexpr std::string_view plugin = "plugin";
 inline constexpr std::string_view audit = "audit";
 inline constexpr std::string_view destination_stderr = "destination-stderr";
 inline constexpr std::string_view summary = "summary";
+// An administrator stopped one direction of a call (qrexec-proxy-admin stop).
+inline constexpr std::string_view stop = "stop";
 }  // namespace journal_event
 
 // Values of OUTCOME.

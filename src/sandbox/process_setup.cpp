@@ -42,6 +42,9 @@ UniqueFd block_termination_signals() {
   sigaddset(&termination, SIGTERM);
   sigaddset(&termination, SIGINT);
   sigaddset(&termination, SIGHUP);
+  // Not an ending: qrexec-proxy-admin stop asks the call to read its
+  // registry entry (engine/call_control.cpp).
+  sigaddset(&termination, SIGUSR1);
   ::sigprocmask(SIG_BLOCK, &termination, nullptr);
   return UniqueFd(::signalfd(-1, &termination, SFD_CLOEXEC | SFD_NONBLOCK));
 }

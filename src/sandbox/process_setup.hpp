@@ -13,7 +13,8 @@ namespace qrexec_proxy {
 // SIGHUP into the returned signalfd.
 UniqueFd prepare_service_process();
 
-// Blocks SIGTERM, SIGINT and SIGHUP and returns a signalfd for them; SIGPIPE
+// Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 (a stop request) and returns a
+// signalfd for them; SIGPIPE
 // is ignored. For programs that keep their descriptors (the admin CLI).
 UniqueFd block_termination_signals();
 

@@ -4,6 +4,7 @@
 #include "engine/exit_status.hpp"
 #include "input/names.hpp"
 #include "log/log_text.hpp"
+#include "registry/live_call_entry.hpp"
 #include "sandbox/child_environment.hpp"
 
 #include <chrono>
@@ -104,8 +105,18 @@ CallResult run_chain(const ChainConfig& chain, const ProxySettings& proxy, const
   switch (state.take_slot(state.directory("calls", ""), "call", proxy.max_calls, error,
                           static_cast<std::size_t>(::getpid()) % proxy.max_calls)) {
     case SharedState::SlotResult::taken: {
+      // Published in the live registry for qrexec-proxy-admin calls and stop.
+      const auto entry = live::LiveCallEntry::create(live::registry_directory(settings.state_dir),
+                                                     info, journal.entry(), error);
+      if (!entry) {
+        result.outcome = CallOutcome::failed;
+        result.exit_status = exit_status::internal_error;
+        result.reason = "cannot publish the call in the live registry: " + error;
+        break;
+      }
       Call call(info, std::move(plugins), journal, state, finish_timeout_of(proxy));
-      result = call.run(source, destination_argv, child_environment(), signal_fd, lock_down);
+      result = call.run(source, destination_argv, child_environment(), signal_fd, lock_down,
+                        entry.get());
       break;
     }
     case SharedState::SlotResult::all_busy:
