@@ -14,8 +14,8 @@ namespace qrexec_proxy {
 UniqueFd prepare_service_process();
 
 // Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 (a stop request) and returns a
-// signalfd for them; SIGPIPE
-// is ignored. For programs that keep their descriptors (the admin CLI).
+// signalfd for them; SIGPIPE is ignored. For programs that keep their
+// descriptors (the admin CLI).
 UniqueFd block_termination_signals();
 
 }  // namespace qrexec_proxy
