@@ -85,7 +85,8 @@ std::string SharedState::update(const std::filesystem::path& directory, std::str
 
 SharedState::SlotResult SharedState::take_slot(const std::filesystem::path& directory,
                                                std::string_view name, std::size_t limit,
-                                               std::string& error, std::size_t first) {
+                                               std::string& error, std::size_t first,
+                                               std::size_t* taken) {
   if (error = ensure_directory(directory); !error.empty()) return SlotResult::error;
   for (std::size_t tried = 0; tried < limit; ++tried) {
     const std::size_t slot = (first + tried) % limit;
@@ -97,6 +98,7 @@ SharedState::SlotResult SharedState::take_slot(const std::filesystem::path& dire
     }
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
       held_slots_.push_back(std::move(fd));
+      if (taken != nullptr) *taken = slot;
       return SlotResult::taken;
     }
     if (errno != EWOULDBLOCK) {

@@ -33,7 +33,8 @@ class SharedState {
   // from `first` on (wrapping around): calls that start at different slots
   // (their pid, say) mostly find a free one at once.
   SlotResult take_slot(const std::filesystem::path& directory, std::string_view name,
-                       std::size_t limit, std::string& error, std::size_t first = 0);
+                       std::size_t limit, std::string& error, std::size_t first = 0,
+                       std::size_t* taken = nullptr);
 
  private:
   std::filesystem::path root_;

@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstring>
 
 #include <fcntl.h>
@@ -28,60 +27,32 @@ std::string random_id() {
   return id;
 }
 
-// Reads an entry file whole; false when it is none.
-bool read_record(int fd, Record& record) {
-  return ::pread(fd, &record, sizeof record, 0) == static_cast<ssize_t>(sizeof record);
-}
-
 }  // namespace
 
-// Cheap enough for every call's start: ended, or its process is gone. (A
-// pid reused since keeps an entry until a reader's full check removes it.)
-bool surely_over(const Record& record) {
-  if (record.magic != kMagic || record.version != kVersion || record.pid <= 0) return true;
-  if (load(record.phase) == static_cast<std::uint32_t>(CallPhase::ended)) return true;
-  return ::kill(record.pid, 0) != 0 && errno == ESRCH;
-}
-
-std::size_t remove_stale_entries(const std::filesystem::path& directory, bool thorough) {
-  std::size_t removed = 0;
-  std::error_code error;
-  for (const auto& file : std::filesystem::directory_iterator(directory, error)) {
-    const int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) continue;
-    Record record{};
-    const bool is_record = read_record(fd, record);
-    ::close(fd);
-    // A file being created is short for a moment: only whole entries go.
-    const bool over = thorough ? !is_alive(record) : surely_over(record);
-    if (is_record && over && ::unlink(file.path().c_str()) == 0) ++removed;
-  }
-  return removed;
+std::filesystem::path entry_file(const std::filesystem::path& directory, std::size_t slot) {
+  return directory / ("slot" + std::to_string(slot));
 }
 
 std::unique_ptr<LiveCallEntry> LiveCallEntry::create(const std::filesystem::path& directory,
-                                                     const CallInfo& info, std::string_view entry,
-                                                     std::string& error) {
-  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    error = "cannot create " + directory.string() + ": " + std::strerror(errno);
+                                                     std::size_t slot, const CallInfo& info,
+                                                     std::string_view entry, std::string& error) {
+  const pid_t pid = ::getpid();
+  const auto start = process_start_time(pid);
+  const std::string id = random_id();
+  if (!start || id.empty()) {
+    error = "cannot read this process's start time or get a random id";
     return nullptr;
   }
-  remove_stale_entries(directory, false);
-  const auto start = process_start_time(::getpid());
-  if (!start) {
-    error = "cannot read this process's start time from /proc";
-    return nullptr;
-  }
-  int fd = -1;
-  std::string id;
-  for (int attempt = 0; attempt < 8 && fd < 0; ++attempt) {
-    id = random_id();
-    if (id.empty()) break;
-    fd = ::open((directory / id).c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno != EEXIST) break;
+  // The slot's lock, which this call holds, makes the file its own.
+  const std::filesystem::path path = entry_file(directory, slot);
+  constexpr int kFlags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+  int fd = ::open(path.c_str(), kFlags, 0600);
+  if (fd < 0 && errno == ENOENT) {
+    if (::mkdir(directory.c_str(), 0700) == 0 || errno == EEXIST)
+      fd = ::open(path.c_str(), kFlags, 0600);
   }
   if (fd < 0) {
-    error = "cannot create an entry in " + directory.string() + ": " + std::strerror(errno);
+    error = "cannot open " + path.string() + ": " + std::strerror(errno);
     return nullptr;
   }
   void* mapping = MAP_FAILED;
@@ -90,13 +61,16 @@ std::unique_ptr<LiveCallEntry> LiveCallEntry::create(const std::filesystem::path
   const int saved = errno;
   ::close(fd);
   if (mapping == MAP_FAILED) {
-    ::unlink((directory / id).c_str());
-    error = "cannot map an entry of " + directory.string() + ": " + std::strerror(saved);
+    error = "cannot map " + path.string() + ": " + std::strerror(saved);
     return nullptr;
   }
   auto* record = static_cast<Record*>(mapping);
+  // The slot's last call left its entry: a reader sees it invalid, then
+  // this call's, never a mix that passes for live.
+  store(record->magic, 0u);
+  std::memset(static_cast<void*>(&record->version), 0, sizeof(Record) - sizeof record->magic);
   set_text(record->id, id);
-  record->pid = static_cast<std::int32_t>(::getpid());
+  record->pid = static_cast<std::int32_t>(pid);
   record->process_start = *start;
   record->started_unix_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
@@ -107,7 +81,7 @@ std::unique_ptr<LiveCallEntry> LiveCallEntry::create(const std::filesystem::path
   set_text(record->entry, entry);
   set_text(record->service, info.service);
   record->version = kVersion;
-  store(record->magic, kMagic);  // last: a reader sees a whole entry or none
+  store(record->magic, kMagic);  // last
   return std::unique_ptr<LiveCallEntry>(new LiveCallEntry(record));
 }
 

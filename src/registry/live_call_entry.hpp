@@ -1,8 +1,7 @@
 // A call's own entry in the live registry (registry/live_call_record.hpp):
-// created before the call is admitted, updated as it runs, marked ended
-// when it ends. The file stays until a later call or reader removes it (the
-// system call filter keeps a running call from unlinking anything); ended
-// or stale, it is never shown.
+// written before the call is admitted into the file of the slot it holds,
+// updated as it runs, marked ended when it ends. The file stays for the
+// slot's next call; ended or stale, it is never shown.
 #pragma once
 
 #include "engine/call_monitor.hpp"
@@ -17,12 +16,12 @@ namespace qrexec_proxy::live {
 
 class LiveCallEntry final : public CallMonitor {
  public:
-  // Creates the entry of this process's call in `directory` (made 0700
-  // when missing), first removing stale entries there. Null, with `error`
+  // Writes the entry of this process's call, which holds max_calls slot
+  // `slot`, in `directory` (made 0700 when missing). Null, with `error`
   // set, when it cannot.
   static std::unique_ptr<LiveCallEntry> create(const std::filesystem::path& directory,
-                                               const CallInfo& info, std::string_view entry,
-                                               std::string& error);
+                                               std::size_t slot, const CallInfo& info,
+                                               std::string_view entry, std::string& error);
   ~LiveCallEntry();
   LiveCallEntry(const LiveCallEntry&) = delete;
   LiveCallEntry& operator=(const LiveCallEntry&) = delete;
@@ -39,11 +38,7 @@ class LiveCallEntry final : public CallMonitor {
   std::uint32_t handled_stop_ = 0;
 };
 
-// Removes the entries of `directory` whose calls are over (stale or ended);
-// those it may not remove stay. `thorough`: also those whose pid another
-// process has taken since (a read of /proc per entry); else only the ended
-// ones and those whose process is gone (one kill(pid, 0) each), as every
-// call's start does. Returns how many it removed.
-std::size_t remove_stale_entries(const std::filesystem::path& directory, bool thorough);
+// The file of slot `slot` in `directory`.
+std::filesystem::path entry_file(const std::filesystem::path& directory, std::size_t slot);
 
 }  // namespace qrexec_proxy::live

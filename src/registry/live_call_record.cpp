@@ -1,7 +1,10 @@
 #include "registry/live_call_record.hpp"
 
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace qrexec_proxy::live {
 
@@ -10,22 +13,28 @@ std::filesystem::path registry_directory(const std::filesystem::path& state_dir)
 }
 
 std::optional<std::uint64_t> process_start_time(pid_t pid) {
-  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  if (!file || !std::getline(file, text)) return std::nullopt;
+  // Three system calls, no stream: every call reads its own.
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char text[1024];
+  const ssize_t size = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (size <= 0) return std::nullopt;
+  text[size] = '\0';
   // The command name (field 2) may hold spaces and parentheses: count the
   // fields after its last ')'. starttime is field 22, the 20th after it.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 1));
-  std::string field;
-  for (int index = 3; index <= 22; ++index)
-    if (!(fields >> field)) return std::nullopt;
-  try {
-    return std::stoull(field);
-  } catch (...) {
-    return std::nullopt;
+  char* field = std::strrchr(text, ')');
+  if (field == nullptr) return std::nullopt;
+  for (int index = 3; index <= 22; ++index) {
+    field = std::strchr(field, ' ');
+    if (field == nullptr) return std::nullopt;
+    ++field;
   }
+  char* end = nullptr;
+  const unsigned long long start = std::strtoull(field, &end, 10);
+  if (end == field) return std::nullopt;
+  return start;
 }
 
 bool is_alive(const Record& record) {

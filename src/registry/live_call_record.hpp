@@ -1,14 +1,16 @@
-// The live registry of calls: one small file per running call under the
-// state directory (live/ID, mode 0600 in a 0700 directory: the service's
-// user and root only), mapped shared by the call. The call publishes its
+// The live registry of calls: one small file per call slot under the
+// state directory (live/slotN for the proxy's max_calls slot N, mode 0600
+// in a 0700 directory: the service's user and root only), mapped shared by
+// the call that holds the slot: the slot's lock makes the file its own, and
+// the number of files stays bounded. The call publishes its
 // names, its phase and the bytes moved each way; counters are plain stores
 // to the mapping, no system call. qrexec-proxy-admin reads the files
 // (`calls`) and writes a stop request into one before signalling its
 // process (`stop`).
 //
-// An entry whose process is gone, or whose process started at another time
-// than the entry says (a reused pid), is stale: never shown, never acted on,
-// and removed by the next call or reader that can.
+// An entry whose call has ended, whose process is gone, or whose process
+// started at another time than the entry says (a reused pid), is stale:
+// never shown, never acted on; the slot's next call writes over it.
 #pragma once
 
 #include "engine/call_monitor.hpp"

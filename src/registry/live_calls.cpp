@@ -1,7 +1,5 @@
 #include "registry/live_calls.hpp"
 
-#include "registry/live_call_entry.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -32,26 +30,38 @@ bool is_entry_id(std::string_view id) {
          });
 }
 
-Listing list_live_calls(const std::filesystem::path& directory) {
-  Listing listing;
-  std::error_code error;
-  if (!std::filesystem::exists(directory, error)) return listing;  // no call ran yet
-  std::filesystem::directory_iterator files(directory, error);
-  if (error) {
-    listing.error = "cannot read " + directory.string() + ": " + error.message() +
-                    " (run as root, or as the user the service runs as)";
-    return listing;
+namespace {
+
+// Each entry file of `directory` with its contents, whole ones only.
+template <typename Visit>
+bool for_each_entry(const std::filesystem::path& directory, std::string& error, Visit visit) {
+  std::error_code problem;
+  if (!std::filesystem::exists(directory, problem)) return true;  // no call ran yet
+  std::filesystem::directory_iterator files(directory, problem);
+  if (problem) {
+    error = "cannot read " + directory.string() + ": " + problem.message() +
+            " (run as root, or as the user the service runs as)";
+    return false;
   }
   for (const auto& file : files) {
-    if (!is_entry_id(file.path().filename().string())) continue;
+    if (!file.path().filename().string().starts_with("slot")) continue;
     const int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) continue;
     Record record{};
     const bool whole = ::pread(fd, &record, sizeof record, 0) == sizeof record;
     ::close(fd);
-    if (whole && is_alive(record)) listing.calls.push_back(record);
+    if (whole) visit(file.path(), record);
   }
-  remove_stale_entries(directory, true);
+  return true;
+}
+
+}  // namespace
+
+Listing list_live_calls(const std::filesystem::path& directory) {
+  Listing listing;
+  for_each_entry(directory, listing.error, [&](const std::filesystem::path&, const Record& record) {
+    if (is_alive(record)) listing.calls.push_back(record);
+  });
   std::sort(listing.calls.begin(), listing.calls.end(),
             [](const Record& a, const Record& b) { return a.started_unix_us < b.started_unix_us; });
   return listing;
@@ -64,11 +74,19 @@ StopOutcome request_stop(const std::filesystem::path& directory, const StopOrder
     outcome.error = "no call " + order.id + ": an id is 8 hex digits, as `calls` shows it";
     return outcome;
   }
-  const std::filesystem::path path = directory / order.id;
+  std::filesystem::path path;
+  if (!for_each_entry(directory, outcome.error,
+                      [&](const std::filesystem::path& file, const Record& record) {
+                        if (text_of(record.id) == order.id && is_alive(record)) path = file;
+                      }))
+    return outcome;
+  if (path.empty()) {
+    outcome.error = "no call " + order.id + " runs";
+    return outcome;
+  }
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    outcome.error = errno == ENOENT ? "no call " + order.id + " runs"
-                                    : "cannot open " + path.string() + ": " + std::strerror(errno);
+    outcome.error = "cannot open " + path.string() + ": " + std::strerror(errno);
     return outcome;
   }
   void* mapping = ::mmap(nullptr, sizeof(Record), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -78,10 +96,10 @@ StopOutcome request_stop(const std::filesystem::path& directory, const StopOrder
     return outcome;
   }
   auto* record = static_cast<Record*>(mapping);
-  // The pidfd first, then the check that its process is the entry's: a pid
-  // reused since cannot be hit.
+  // The pidfd first, then the check that its process is the entry's (and
+  // the entry still this call's): a pid reused since cannot be hit.
   const int pidfd = is_alive(*record) ? open_pidfd(record->pid) : -1;
-  if (pidfd < 0 || !is_alive(*record)) {
+  if (pidfd < 0 || !is_alive(*record) || text_of(record->id) != order.id) {
     outcome.error = "no call " + order.id + " runs (it has ended)";
   } else {
     store(record->stop_direction, order.direction);

@@ -15,8 +15,7 @@ struct Listing {
   std::vector<Record> calls;  // the live ones, oldest first
   std::string error;          // when the registry cannot be read
 };
-// The calls running now. Stale entries are left out (and removed when
-// the reader may).
+// The calls running now; stale and ended entries are left out.
 Listing list_live_calls(const std::filesystem::path& directory);
 
 struct StopOrder {

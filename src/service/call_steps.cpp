@@ -102,12 +102,13 @@ CallResult run_chain(const ChainConfig& chain, const ProxySettings& proxy, const
   // One of the proxy's max_calls slots, held until the call ends: a call
   // beyond them is refused before anything of it starts.
   std::string error;
+  std::size_t slot = 0;
   switch (state.take_slot(state.directory("calls", ""), "call", proxy.max_calls, error,
-                          static_cast<std::size_t>(::getpid()) % proxy.max_calls)) {
+                          static_cast<std::size_t>(::getpid()) % proxy.max_calls, &slot)) {
     case SharedState::SlotResult::taken: {
       // Published in the live registry for qrexec-proxy-admin calls and stop.
       const auto entry = live::LiveCallEntry::create(live::registry_directory(settings.state_dir),
-                                                     info, journal.entry(), error);
+                                                     slot, info, journal.entry(), error);
       if (!entry) {
         result.outcome = CallOutcome::failed;
         result.exit_status = exit_status::internal_error;

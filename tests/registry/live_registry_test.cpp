@@ -16,9 +16,10 @@ namespace {
 
 const CallInfo kInfo{"vault-in", "work", "vault", "qubes.Filecopy"};
 
-std::unique_ptr<LiveCallEntry> publish(const std::filesystem::path& directory) {
+std::unique_ptr<LiveCallEntry> publish(const std::filesystem::path& directory,
+                                       std::size_t slot = 0) {
   std::string error;
-  auto entry = LiveCallEntry::create(directory, kInfo, "route", error);
+  auto entry = LiveCallEntry::create(directory, slot, kInfo, "route", error);
   EXPECT_TRUE(entry) << error;
   return entry;
 }
@@ -49,10 +50,17 @@ TEST(LiveRegistry, AnEntryShowsItsCallAsItRunsAndGoesWhenItEnds) {
   entry->moved(500, 700);
   EXPECT_EQ(load(list_live_calls(directory).calls.at(0).src2dst_bytes), 500u);
 
-  const std::string id = entry->id();
   entry.reset();
-  EXPECT_TRUE(list_live_calls(directory).calls.empty());
-  EXPECT_FALSE(std::filesystem::exists(directory / id)) << "the reader removed the ended entry";
+  EXPECT_TRUE(list_live_calls(directory).calls.empty()) << "an ended call is not shown";
+  // The slot's next call writes over the file: one file per slot.
+  auto next = publish(directory);
+  ASSERT_TRUE(next);
+  ASSERT_EQ(list_live_calls(directory).calls.size(), 1u);
+  EXPECT_EQ(text_of(list_live_calls(directory).calls[0].id), next->id());
+  EXPECT_EQ(load(list_live_calls(directory).calls[0].src2dst_bytes), 0u);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(directory),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
 TEST(LiveRegistry, AnEntryWhoseProcessIsGoneIsNeverShown) {
@@ -67,20 +75,18 @@ TEST(LiveRegistry, AnEntryWhoseProcessIsGoneIsNeverShown) {
   Record forged = list_live_calls(directory).calls.at(0);
   forged.pid = child;
   set_text(forged.id, "0badf00d");
-  std::ofstream(directory / "0badf00d", std::ios::binary)
+  std::ofstream(entry_file(directory, 1), std::ios::binary)
       .write(reinterpret_cast<const char*>(&forged), sizeof forged);
   // And one whose pid is ours but whose process start differs (a reused pid).
   Record reused = list_live_calls(directory).calls.at(0);
   reused.process_start += 1;
   set_text(reused.id, "0000beef");
-  std::ofstream(directory / "0000beef", std::ios::binary)
+  std::ofstream(entry_file(directory, 2), std::ios::binary)
       .write(reinterpret_cast<const char*>(&reused), sizeof reused);
 
   const Listing listing = list_live_calls(directory);
   ASSERT_EQ(listing.calls.size(), 1u);
   EXPECT_EQ(text_of(listing.calls[0].id), entry->id());
-  EXPECT_FALSE(std::filesystem::exists(directory / "0badf00d"));
-  EXPECT_FALSE(std::filesystem::exists(directory / "0000beef"));
   const StopOutcome stop = request_stop(directory, {"0000beef", 0, 0, "root", ""}, {});
   EXPECT_FALSE(stop.sent);
 }
@@ -109,6 +115,8 @@ TEST(LiveRegistry, AStopRequestReachesTheCallOnce) {
   EXPECT_FALSE(entry->take_stop_request()) << "once";
   EXPECT_EQ(request_stop(directory, {"nothere0", 0, 0, "root", ""}, {}).error,
             "no call nothere0: an id is 8 hex digits, as `calls` shows it");
+  EXPECT_EQ(request_stop(directory, {"00000000", 0, 0, "root", ""}, {}).error,
+            "no call 00000000 runs");
 }
 
 }  // namespace
