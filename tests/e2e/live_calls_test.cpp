@@ -97,6 +97,13 @@ TEST_F(LiveCalls, CallsListsExactlyTheRunningCallsWithGrowingCounters) {
   EXPECT_NE(table.out.find("test.Sleep+30"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("test.Sink+trickle"), std::string::npos) << table.out;
 
+  // --watch redraws with the rate each way from the second look on.
+  const ProcessResult watch = emulation.admin(
+      {"calls", "--watch", "--interval", "0.3", "--count", "2", "--chain", "stream"});
+  EXPECT_EQ(watch.exit_status, 0) << watch.err;
+  EXPECT_NE(watch.out.find("TO-DST RATE"), std::string::npos) << watch.out;
+  EXPECT_NE(watch.out.find("B/s"), std::string::npos) << watch.out;
+
   // Both stopped, so the test ends quickly.
   for (const auto& call : calls())
     EXPECT_EQ(emulation.admin({"stop", call["id"].get<std::string>()}).exit_status, 0);
