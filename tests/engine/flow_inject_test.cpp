@@ -5,11 +5,11 @@
 
 #include "io/ring_fifo.hpp"
 #include "support/null_context.hpp"
+#include "support/pipe_ends.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <memory>
@@ -70,38 +70,7 @@ class Injector final : public Plugin {
   std::string text_;
 };
 
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~Pipe() {
-    close_write();
-    if (read_end >= 0) ::close(read_end);
-  }
-  void close_write() {
-    if (write_end >= 0) ::close(write_end);
-    write_end = -1;
-  }
-  // Everything readable now; `ended` once the writer has closed.
-  std::string read_all(bool* ended = nullptr) const {
-    std::string text;
-    char buffer[8192];
-    for (;;) {
-      const ssize_t got = ::read(read_end, buffer, sizeof buffer);
-      if (got > 0) {
-        text.append(buffer, static_cast<std::size_t>(got));
-        continue;
-      }
-      if (got == 0 && ended != nullptr) *ended = true;
-      return text;
-    }
-  }
-  int read_end = -1;
-  int write_end = -1;
-};
+using Pipe = test::PipeEnds;
 
 // A flow of stages reading from `in` and writing to `out`, its output end
 // closed the way the engine closes it.
@@ -137,7 +106,7 @@ TEST(FlowInject, InjectedBytesComeAfterWhatThePluginPassedAndOnlyLaterStagesSeeT
   in.close_write();
   pump_until_finished(*flow);
   bool ended = false;
-  EXPECT_EQ(out.read_all(&ended), "01234[injected]56789");
+  EXPECT_EQ(out.read_available(&ended), "01234[injected]56789");
   EXPECT_TRUE(ended);
   EXPECT_TRUE(injector.injected);
   EXPECT_EQ(before.seen, "0123456789") << "a stage before the injector never sees its bytes";
@@ -167,7 +136,7 @@ TEST(FlowInject, TheDeclaredRoomIsKeptFreeOfTheSendersBytes) {
   in.close_write();
   pump_until_finished(*flow);
   // The injected bytes went out right after what the stage had passed.
-  EXPECT_TRUE(out.read_all() ==
+  EXPECT_TRUE(out.read_available() ==
               std::string(passed, 'x') + std::string(100, 'i') + std::string(20000 - passed, 'x'));
 }
 
@@ -182,7 +151,7 @@ TEST(FlowInject, NothingCanFollowTheEnd) {
   EXPECT_TRUE(stage.ended);
   EXPECT_FALSE(flow->inject(0, as_bytes("late")));
   bool ended = false;
-  EXPECT_EQ(out.read_all(&ended), "abc");
+  EXPECT_EQ(out.read_available(&ended), "abc");
   EXPECT_TRUE(ended);
 }
 
@@ -204,7 +173,7 @@ TEST(FlowInject, InjectThenCutAnswersAndEnds) {
   in.close_write();
   pump_until_finished(*flow);
   bool ended = false;
-  EXPECT_EQ(out.read_all(&ended), "requestanswer");
+  EXPECT_EQ(out.read_available(&ended), "requestanswer");
   EXPECT_TRUE(ended);
   EXPECT_EQ(flow->stats().dropped, 7u) << "what came after the cut is discarded";
 }

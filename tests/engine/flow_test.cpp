@@ -9,6 +9,7 @@
 #include "io/pipe_fifo.hpp"
 #include "io/ring_fifo.hpp"
 #include "support/null_context.hpp"
+#include "support/pipe_ends.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -99,35 +100,10 @@ class ScriptedStage final : public Plugin {
   bool cut_ = false;
 };
 
-struct PipeEnds {
-  PipeEnds() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~PipeEnds() {
-    if (read_end >= 0) ::close(read_end);
-    if (write_end >= 0) ::close(write_end);
-  }
-  int read_end;
-  int write_end;
-};
-
+using PipeEnds = test::PipeEnds;
 // The sender's end: a pipe, or a socket as qrexec-agent gives a service.
-struct SocketEnds {
-  SocketEnds() {
-    int fds[2];
-    EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~SocketEnds() {
-    if (read_end >= 0) ::close(read_end);
-    if (write_end >= 0) ::close(write_end);
-  }
-  int read_end;
-  int write_end;
+struct SocketEnds : test::PipeEnds {
+  SocketEnds() : test::PipeEnds(Kind::socket) {}
 };
 
 enum class FifoKind {

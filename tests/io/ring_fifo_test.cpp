@@ -1,5 +1,7 @@
 #include "io/ring_fifo.hpp"
 
+#include "support/pipe_ends.hpp"
+
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -12,17 +14,8 @@
 namespace qrexec_proxy {
 namespace {
 
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
-    read_end = fds[0];
-    write_end = fds[1];
-  }
-  ~Pipe() {
-    ::close(read_end);
-    ::close(write_end);
-  }
+// A pipe the test writes into and reads out of.
+struct Pipe : test::PipeEnds {
   void put(const std::string& data) {
     ASSERT_EQ(::write(write_end, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   }
@@ -32,7 +25,6 @@ struct Pipe {
     out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
     return out;
   }
-  int read_end, write_end;
 };
 
 std::string view(RingFifo& fifo, std::uint64_t from, std::size_t count) {
