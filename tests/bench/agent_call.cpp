@@ -128,7 +128,7 @@ class ActiveCall {
     }
     for (int fd : {input_, output_, errors_}) set_nonblocking(fd);
     input_started_ = Clock::now();
-    if (plan_.input_bytes == 0 && plan_.input.empty()) finish_input();
+    if (plan_.input_bytes == 0 && input_text().empty()) finish_input();
     return true;
   }
 
@@ -256,18 +256,23 @@ class ActiveCall {
     return true;
   }
 
+  const std::string& input_text() const {
+    return plan_.shared_input ? *plan_.shared_input : plan_.input;
+  }
+
   void finish_input() {
     input_done_ = true;
     if (input_ >= 0) ::shutdown(input_, SHUT_WR);
   }
 
   void write_input() {
-    const std::uint64_t total = plan_.input_bytes > 0 ? plan_.input_bytes : plan_.input.size();
+    const std::string& text = input_text();
+    const std::uint64_t total = plan_.input_bytes > 0 ? plan_.input_bytes : text.size();
     while (written_ < total) {
       const std::size_t count =
           static_cast<std::size_t>(std::min<std::uint64_t>(total - written_, kWriteChunk));
       const char* data = plan_.input_bytes > 0 ? input_pattern().data() + written_ % kInputPeriod
-                                               : plan_.input.data() + written_;
+                                               : text.data() + written_;
       const ssize_t put = ::write(input_, data, count);
       if (put > 0) {
         written_ += static_cast<std::uint64_t>(put);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,11 @@ namespace qrexec_proxy::bench {
 struct CallPlan {
   std::vector<std::string> argv;  // absolute path first
   std::vector<std::string> environment;
-  // The input: `input`, or when `input_bytes` > 0 that many bytes of a
+  // The input: `input` (or `shared_input`, when set: large inputs built
+  // once for many calls), or when `input_bytes` > 0 that many bytes of a
   // fixed pattern; then end of stream.
   std::string input;
+  std::shared_ptr<const std::string> shared_input;
   std::uint64_t input_bytes = 0;
   bool keep_output = false;  // keep the output's bytes (else only count them)
   // Peak RSS of the service process at its exit (VmHWM, read while ptrace

@@ -93,6 +93,16 @@ std::string bench_config_text(std::size_t padding) {
   return text + "\n}\n";
 }
 
+std::string filecopy_config_text() {
+  return "{\n"
+         "  \"description\": \"qrexec-proxy benchmark: qubes.Filecopy streams\",\n"
+         "  \"pass\": {\"plugins\": [\"pass\"]},\n"
+         "  \"filecopy\": {\"plugins\": [\"filecopy\"]},\n"
+         "  \"filecopy-sha256\": {\"plugins\": [\"filecopy\"], \"config\": {\"filecopy\": "
+         "{\"hash\": \"sha256\"}}}\n"
+         "}\n";
+}
+
 BenchWorld::BenchWorld(Installation installation, std::size_t large_config_chains)
     : installation_(std::move(installation)),
       large_chains_(std::max(large_config_chains, kBenchChains)) {
@@ -110,6 +120,8 @@ BenchWorld::BenchWorld(Installation installation, std::size_t large_config_chain
   constexpr const char* kProxySettings = R"({"max_calls": 1000})";
   write_text(root_ / "config-small/config.json", bench_config_text(0));
   write_text(root_ / "config-small/proxy.json", kProxySettings);
+  write_text(root_ / "config-filecopy/config.json", filecopy_config_text());
+  write_text(root_ / "config-filecopy/proxy.json", kProxySettings);
   // The large config: the same config.json, and the padding in chains.d
   // files, as a site with many chains would keep them.
   write_text(root_ / "config-large/config.json", bench_config_text(0));
@@ -131,7 +143,15 @@ BenchWorld::~BenchWorld() {
 }
 
 std::size_t BenchWorld::chains_in(Config config) const {
-  return config == Config::small ? kBenchChains : large_chains_;
+  switch (config) {
+    case Config::small:
+      return kBenchChains;
+    case Config::large:
+      return large_chains_;
+    case Config::filecopy:
+      return 3;
+  }
+  return kBenchChains;
 }
 
 void BenchWorld::make_qube(const std::string& qube) const {
@@ -169,8 +189,10 @@ CallPlan BenchWorld::proxy_call(const std::string& chain_name, const std::string
   const std::string argument = chain_name + "+dst+" + service;
   CallPlan plan;
   plan.argv = {(root_ / "proxy/rpc/qrexec-proxy").string(), argument};
-  plan.environment =
-      environment(argument, root_ / (config == Config::small ? "config-small" : "config-large"));
+  const char* config_dir = config == Config::small   ? "config-small"
+                           : config == Config::large ? "config-large"
+                                                     : "config-filecopy";
+  plan.environment = environment(argument, root_ / config_dir);
   plan.environment.push_back("QREXEC_SERVICE_FULL_NAME=qrexec-proxy+" + argument);
   return plan;
 }

@@ -28,6 +28,9 @@ inline constexpr const char* pass = "pass";
 inline constexpr const char* count_only = "count-only";  // pass, byte_limit, timeout
 inline constexpr const char* sniff = "sniff";            // decode hex, to the journal
 inline constexpr const char* streamline = "streamline";  // zero delays
+// Config::filecopy's chains (with pass, for comparison).
+inline constexpr const char* filecopy = "filecopy";                // no hash
+inline constexpr const char* filecopy_sha256 = "filecopy-sha256";  // "hash": "sha256"
 }  // namespace chain
 
 class BenchWorld {
@@ -38,7 +41,9 @@ class BenchWorld {
   BenchWorld(const BenchWorld&) = delete;
   BenchWorld& operator=(const BenchWorld&) = delete;
 
-  enum class Config { small, large };
+  // small: the benchmark's 10 chains; large: padded with more; filecopy:
+  // pass and the filecopy chains alone.
+  enum class Config { small, large, filecopy };
   std::size_t chains_in(Config config) const;
 
   // A call of SERVICE[+ARG] in "dst" through the proxy with `chain`.
@@ -57,6 +62,10 @@ class BenchWorld {
   std::filesystem::path root_;
   std::size_t large_chains_;
 };
+
+// The config of the filecopy measurements: chains pass, filecopy and
+// filecopy-sha256.
+std::string filecopy_config_text();
 
 // The text of a config with the benchmark's 10 chains and, after them,
 // `padding` more chains of every kind a real config holds.

@@ -29,14 +29,19 @@ namespace fs = std::filesystem;
 
 void usage(std::ostream& out) {
   out << "usage: qrexec-proxy-bench [--quick] [--rounds N] [--only SECTION]... "
-         "[--chain CHAIN]... [--bulk-mib N] [--sniff-mib N] [--large-config N] "
-         "[--shared-journal] [--stage DIR]\n"
+         "[--chain CHAIN]... [--bulk-mib N] [--sniff-mib N] [--filecopy-mib N] "
+         "[--filecopy-files N] [--large-config N] [--shared-journal] [--stage DIR]\n"
          "  --quick           smoke mode: small sizes, one round, goals not judged\n"
          "  --rounds N        rounds of every measurement (default 5; quick: 1)\n"
-         "  --only SECTION    throughput, latency, memory or concurrency (repeatable)\n"
+         "  --only SECTION    throughput, latency, memory, concurrency or filecopy "
+         "(repeatable)\n"
          "  --chain CHAIN     throughput: only this chain and the direct path (repeatable)\n"
          "  --bulk-mib N      MiB moved per throughput run (default 1024; quick: 16)\n"
          "  --sniff-mib N     the same for the sniff chain (default 1024; quick: 0.0625)\n"
+         "  --filecopy-mib N  filecopy: MiB of the copy of 4 large files (default 1024; "
+         "quick: 16)\n"
+         "  --filecopy-files N  filecopy: files of the copy of small files (default 10000; "
+         "quick: 100)\n"
          "  --large-config N  chains in the large config (default 1000)\n"
          "  --shared-journal  log to the machine's journal, not a private one\n"
          "  --stage DIR       the staged install to measure (default: the build's)\n";
@@ -77,7 +82,7 @@ int main(int argc, char** argv) {
   using namespace qrexec_proxy::bench;
   BenchOptions options;
   std::optional<int> rounds;
-  std::optional<long> bulk_mib, sniff_mib;
+  std::optional<long> bulk_mib, sniff_mib, filecopy_mib, filecopy_files;
   std::size_t large_config = 1000;
   bool shared_journal = false;
   fs::path stage = QREXEC_PROXY_BENCH_STAGE;
@@ -101,6 +106,10 @@ int main(int argc, char** argv) {
       bulk_mib = std::atol(value().c_str());
     } else if (arg == "--sniff-mib") {
       sniff_mib = std::atol(value().c_str());
+    } else if (arg == "--filecopy-mib") {
+      filecopy_mib = std::atol(value().c_str());
+    } else if (arg == "--filecopy-files") {
+      filecopy_files = std::atol(value().c_str());
     } else if (arg == "--chain") {
       options.chains.push_back(value());
     } else if (arg == "--large-config") {
@@ -126,10 +135,16 @@ int main(int argc, char** argv) {
     options.hold_bytes = 16ull << 20;
     options.hold_time = std::chrono::milliseconds(200);
     options.slow_time = std::chrono::milliseconds(200);
+    options.filecopy_bytes = 16ull << 20;
+    options.filecopy_small_files = 100;
   }
   if (rounds) options.rounds = std::max(1, *rounds);
   if (bulk_mib) options.bulk_bytes = static_cast<std::uint64_t>(std::max(1L, *bulk_mib)) << 20;
   if (sniff_mib) options.sniff_bytes = static_cast<std::uint64_t>(std::max(1L, *sniff_mib)) << 20;
+  if (filecopy_mib)
+    options.filecopy_bytes = static_cast<std::uint64_t>(std::max(1L, *filecopy_mib)) << 20;
+  if (filecopy_files)
+    options.filecopy_small_files = static_cast<std::size_t>(std::max(1L, *filecopy_files));
   if (!only.empty()) options.sections = only;
 
   std::string why_not = "--shared-journal";
@@ -160,6 +175,7 @@ int main(int argc, char** argv) {
   if (options.wants("latency")) measure_latency(world, options, report, failures);
   if (options.wants("memory")) measure_memory(world, options, report, failures);
   if (options.wants("concurrency")) measure_concurrency(world, options, report, failures);
+  if (options.wants("filecopy")) measure_filecopy(world, options, report, failures);
 
   std::cout << machine_before.str();
   std::cout << "Rounds: " << options.rounds << (options.quick ? " (quick: smoke mode)" : "")

@@ -1,9 +1,12 @@
 #include "scenarios.hpp"
 
 #include "statistics.hpp"
+#include "support/filecopy_builder.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 namespace qrexec_proxy::bench {
@@ -120,6 +123,72 @@ struct Bulk {
   Rounds own_cpu{Rounds::Better::lower};
   Rounds peak_rss{Rounds::Better::lower};
 };
+
+// Pseudo-random bytes (xorshift64): file content that nothing compresses.
+std::string random_bytes(std::size_t size, std::uint64_t state) {
+  std::string bytes(size, '\0');
+  for (char& byte : bytes) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    byte = static_cast<char>(state >> 56);
+  }
+  return bytes;
+}
+
+std::string size_text(std::uint64_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10)) return fixed(static_cast<double>(bytes) / 1024.0, 0) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+// A qubes.Filecopy stream as qfile-agent sends it, built once for every
+// call that sends it.
+struct FilecopyInput {
+  std::string label;
+  std::shared_ptr<const std::string> stream;
+  std::size_t files = 0;
+};
+
+// `files` files of bytes / files each in one directory: a copy of a few
+// large files.
+FilecopyInput large_files_input(std::uint64_t bytes, std::size_t files) {
+  const std::string content = random_bytes(static_cast<std::size_t>(bytes / files), 1);
+  test::FilecopyStream stream;
+  stream.directory("bench");
+  for (std::size_t i = 0; i < files; ++i)
+    stream.file("bench/large-" + std::to_string(i) + ".bin", content);
+  stream.directory("bench").end();
+  return {std::to_string(files) + " files of " + size_text(content.size()),
+          std::make_shared<const std::string>(stream.release()), files};
+}
+
+// `files` files of 1 to 4 KiB in directories of 100: a copy of a source
+// tree, a mail folder, photos' thumbnails.
+FilecopyInput small_files_input(std::size_t files) {
+  constexpr std::size_t kSmallest = 1024, kLargest = 4096, kPerDirectory = 100;
+  const std::string pool = random_bytes(256 * 1024, 2);
+  test::FilecopyStream stream;
+  stream.directory("bench");
+  std::string directory;
+  char name[48];
+  for (std::size_t i = 0; i < files; ++i) {
+    if (i % kPerDirectory == 0) {
+      if (!directory.empty()) stream.directory(directory);
+      std::snprintf(name, sizeof name, "bench/d%04zu", i / kPerDirectory);
+      directory = name;
+      stream.directory(directory);
+    }
+    const std::size_t size = kSmallest + (i * 2654435761u) % (kLargest - kSmallest + 1);
+    const std::size_t offset = (i * 7919) % (pool.size() - size);
+    std::snprintf(name, sizeof name, "/file-%06zu.txt", i);
+    stream.file(directory + name, pool.substr(offset, size));
+  }
+  if (!directory.empty()) stream.directory(directory);
+  stream.directory("bench").end();
+  return {std::to_string(files) + " files of 1-4 KiB",
+          std::make_shared<const std::string>(stream.release()), files};
+}
 
 }  // namespace
 
@@ -381,6 +450,82 @@ void measure_concurrency(const BenchWorld& world, const BenchOptions& options, R
   report.add(std::move(complete));
   report.add(ratio_row(options, calls + " concurrent calls: total time (s)", paths[0].total,
                        paths[1].total, 3, std::nullopt, std::nullopt));
+}
+
+void measure_filecopy(const BenchWorld& world, const BenchOptions& options, Report& report,
+                      Failures& failures) {
+  struct Run {
+    std::string chain;
+    Rounds rate{Rounds::Better::higher};
+    // The proxy process alone: seconds per GiB of large files, or
+    // microseconds per small file.
+    Rounds cpu{Rounds::Better::lower};
+  };
+  struct Input {
+    FilecopyInput input;
+    bool small_files;
+    std::vector<Run> runs;  // pass first
+  };
+  std::vector<Input> inputs;
+  std::cerr << "filecopy: building the streams\n";
+  inputs.push_back(
+      {large_files_input(options.filecopy_bytes, options.filecopy_large_files), false, {}});
+  inputs.push_back({small_files_input(options.filecopy_small_files), true, {}});
+  for (Input& input : inputs)
+    for (const char* name : {chain::pass, chain::filecopy, chain::filecopy_sha256})
+      input.runs.push_back({name});
+
+  for (int round = 0; round < options.rounds; ++round) {
+    for (Input& input : inputs) {
+      const std::uint64_t bytes = input.input.stream->size();
+      const double cpu_scale = input.small_files ? 1e6 / static_cast<double>(input.input.files)
+                                                 : kGiB / static_cast<double>(bytes);
+      for (std::size_t k = 0; k < input.runs.size(); ++k) {
+        Run& run = input.runs[(k + static_cast<std::size_t>(round)) % input.runs.size()];
+        CallPlan plan = world.proxy_call(run.chain, "bench.Sink", BenchWorld::Config::filecopy);
+        plan.shared_input = input.input.stream;
+        plan.keep_output = true;
+        const CallRecord record = run_call(plan, kBulkTimeout);
+        check_call(failures, record, "filecopy " + input.input.label + ", chain " + run.chain,
+                   sink_reply(bytes));
+        const double rate = static_cast<double>(bytes) / kMiB / record.wall_seconds;
+        run.rate.add(rate);
+        if (record.service_cpu_seconds >= 0) run.cpu.add(record.service_cpu_seconds * cpu_scale);
+        std::cerr << "filecopy round " << round + 1 << "/" << options.rounds << ": "
+                  << input.input.label << ", chain " << run.chain << " " << fixed(rate, 0)
+                  << " MiB/s, proxy CPU " << fixed(record.service_cpu_seconds, 3) << " s\n";
+      }
+    }
+  }
+
+  for (const Input& input : inputs) {
+    const std::string what = "filecopy stream, " + input.input.label + ": ";
+    const Run& pass = input.runs[0];
+    for (std::size_t i = 1; i < input.runs.size(); ++i) {
+      const Run& run = input.runs[i];
+      const double goal = run.chain == chain::filecopy ? 0.8 : 0.5;
+      report.add(ratio_row(options,
+                           what + "throughput, chain " + run.chain + " vs chain pass (MiB/s)",
+                           pass.rate, run.rate, 0, goal, std::nullopt));
+    }
+    // The proxy's own CPU: per GiB of a copy of large files, per file of a
+    // copy of small ones.
+    for (std::size_t i = 1; i < input.runs.size(); ++i) {
+      const Run& run = input.runs[i];
+      if (!input.small_files) {
+        report.add(ratio_row(options,
+                             what + "proxy CPU per GiB, chain " + run.chain + " vs chain pass (s)",
+                             pass.cpu, run.cpu, 3, std::nullopt, std::nullopt));
+        continue;
+      }
+      Row row = added_row(options,
+                          what + "proxy CPU per file, chain " + run.chain + " vs chain pass (us)",
+                          pass.cpu, run.cpu, 2, std::nullopt);
+      row.goal = "proxy <= 20.00";
+      if (!run.cpu.empty()) row.verdict = judge(options, run.cpu.best() <= 20.0);
+      report.add(std::move(row));
+    }
+  }
 }
 
 }  // namespace qrexec_proxy::bench

@@ -24,7 +24,13 @@ struct BenchOptions {
   std::uint64_t hold_bytes = 512ull << 20;    // what the slow reader holds back
   std::chrono::milliseconds hold_time{2000};  // reading nothing
   std::chrono::milliseconds slow_time{2000};  // then reading 64 KiB a millisecond
-  std::vector<std::string> sections = {"throughput", "latency", "memory", "concurrency"};
+  // qubes.Filecopy streams through pass and filecopy: large files adding
+  // up to about filecopy_bytes, and filecopy_small_files of 1 to 4 KiB.
+  std::uint64_t filecopy_bytes = 1ull << 30;
+  std::size_t filecopy_large_files = 4;
+  std::size_t filecopy_small_files = 10000;
+  std::vector<std::string> sections = {"throughput", "latency", "memory", "concurrency",
+                                       "filecopy"};
   std::vector<std::string> chains;  // throughput: only these chains (empty: all)
   bool wants(const std::string& section) const;
 };
@@ -49,5 +55,7 @@ void measure_memory(const BenchWorld& world, const BenchOptions& options, Report
                     Failures& failures);
 void measure_concurrency(const BenchWorld& world, const BenchOptions& options, Report& report,
                          Failures& failures);
+void measure_filecopy(const BenchWorld& world, const BenchOptions& options, Report& report,
+                      Failures& failures);
 
 }  // namespace qrexec_proxy::bench

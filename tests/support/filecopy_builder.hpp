@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace qrexec_proxy::test {
 
@@ -35,6 +36,8 @@ class FilecopyStream {
   }
   FilecopyStream& end() { return raw_header(0, 0, 0); }
   const std::string& text() const { return text_; }
+  // The stream, moved out (for large ones).
+  std::string release() { return std::move(text_); }
 
  private:
   FilecopyStream& entry(const std::string& path, std::uint32_t mode, const std::string& content) {
