@@ -153,7 +153,10 @@ class Filecopy final : public Plugin {
     const auto answer = filecopy::encode_result({0, crc_});
     if (!context.inject(Direction::dst2src, answer))
       return context.abort("filecopy: cannot answer the sender");
-    context.log(Priority::info, "filecopy: one-way: told the sender the copy succeeded");
+    // (In audit mode the injection was only reported: the receiver's own
+    // answer reaches the sender.)
+    if (!context.audit_mode())
+      context.log(Priority::info, "filecopy: one-way: told the sender the copy succeeded");
     // The receiver's own answer is read now, recorded and dropped; its end
     // follows ours.
     context.pause_input(Direction::dst2src, false);
