@@ -262,23 +262,13 @@ TEST(FilterPlugin, AfterAnAbortThatDoesNotEndTheCallTheDirectionPassesUnchecked)
     auto plugin = make_plugin("filter", options);
     NullContext context;
     std::string first = "bad \x01\nmore";
-    const Verdict verdict =
-        plugin->on_data(context, {Direction::src2dst,
-                                  first.size(),
-                                  {reinterpret_cast<std::byte*>(first.data()), first.size()},
-                                  false});
+    const Verdict verdict = offer_once(*plugin, context, first, false);
     ASSERT_TRUE(context.aborted);
     EXPECT_EQ(verdict.kind(), Verdict::Kind::pass);
     EXPECT_EQ(verdict.count(), first.size());
     context.aborted.reset();
     std::string later = "bad \x02 again\n";
-    EXPECT_EQ(plugin
-                  ->on_data(context, {Direction::src2dst,
-                                      later.size(),
-                                      {reinterpret_cast<std::byte*>(later.data()), later.size()},
-                                      false})
-                  .count(),
-              later.size());
+    EXPECT_EQ(offer_once(*plugin, context, later, false).count(), later.size());
     EXPECT_FALSE(context.aborted);
   }
 }

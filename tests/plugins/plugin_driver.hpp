@@ -98,4 +98,14 @@ class DirectionDriver {
   bool stopped_ = false;
 };
 
+// Offers `text` to `plugin` once, as pending bytes it reads, and returns its
+// verdict: for tests of one answer (in audit mode, say) rather than a stream.
+inline Verdict offer_once(Plugin& plugin, NullContext& context, std::string& text,
+                          bool end_of_stream, Direction direction = Direction::src2dst) {
+  return plugin.on_data(context, {direction,
+                                  text.size(),
+                                  {reinterpret_cast<std::byte*>(text.data()), text.size()},
+                                  end_of_stream});
+}
+
 }  // namespace qrexec_proxy::test

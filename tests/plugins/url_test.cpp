@@ -288,24 +288,14 @@ TEST(UrlPlugin, InAuditModeARefusedUrlPasses) {
   NullContext context;
   context.audit_enabled = true;
   std::string first = "http://example.org/\nmore";
-  const Verdict verdict =
-      plugin->on_data(context, {Direction::src2dst,
-                                first.size(),
-                                {reinterpret_cast<std::byte*>(first.data()), first.size()},
-                                false});
+  const Verdict verdict = offer_once(*plugin, context, first, false);
   // The engine turns the abort into an audit record; the bytes go on.
   ASSERT_TRUE(context.aborted);
   EXPECT_EQ(verdict.kind(), Verdict::Kind::pass);
   EXPECT_EQ(verdict.count(), first.size());
   context.aborted.reset();
   std::string later = "and more";
-  EXPECT_EQ(plugin
-                ->on_data(context, {Direction::src2dst,
-                                    later.size(),
-                                    {reinterpret_cast<std::byte*>(later.data()), later.size()},
-                                    true})
-                .count(),
-            later.size());
+  EXPECT_EQ(offer_once(*plugin, context, later, true).count(), later.size());
   plugin->on_end(context, Direction::src2dst);
   EXPECT_FALSE(context.aborted);
   EXPECT_EQ(context.records.size(), 1u);
