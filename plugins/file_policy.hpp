@@ -70,4 +70,20 @@ struct FileRecord {
 };
 void log_file(PluginContext& context, const FileRecord& record);
 
+// Ends a call that broke a file rule or the service's format: a warning
+// record of the reason, then abort. Once stopped, a plugin holds whatever
+// else arrives until the engine tears the call down.
+class CallStop {
+ public:
+  void operator()(PluginContext& context, const std::string& reason) {
+    stopped_ = true;
+    context.log(Priority::warning, reason);
+    context.abort(reason);
+  }
+  bool stopped() const { return stopped_; }
+
+ private:
+  bool stopped_ = false;
+};
+
 }  // namespace qrexec_proxy::files

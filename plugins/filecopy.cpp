@@ -98,18 +98,18 @@ class Filecopy final : public Plugin {
 
   Verdict on_data(PluginContext& context, const DataView& data) override {
     if (data.direction == Direction::dst2src) return on_answer(context, data);
-    if (stopped_) return Verdict::hold();
+    if (stop_.stopped()) return Verdict::hold();
     const std::span<const std::byte> untrusted_bytes = data.untrusted_bytes;
     std::uint64_t offset = 0;
-    for (bool more = true; more && !stopped_;) {
+    for (bool more = true; more && !stop_.stopped();) {
       const Step step = parser_.next(untrusted_bytes.subspan(offset), data.end_of_stream);
       switch (step.kind) {
         case Step::Kind::need_more:
           more = false;
           break;
         case Step::Kind::malformed:
-          stop(context, "filecopy: malformed stream after " + std::to_string(entries_) +
-                            " entries: " + step.error);
+          stop_(context, "filecopy: malformed stream after " + std::to_string(entries_) +
+                             " entries: " + step.error);
           break;
         case Step::Kind::entry:
           if (!admit_entry(context)) break;
@@ -132,7 +132,7 @@ class Filecopy final : public Plugin {
           break;
       }
     }
-    if (stopped_) return Verdict::hold();
+    if (stop_.stopped()) return Verdict::hold();
     // The receiver's checksum covers every byte it reads: these.
     if (one_way_)
       crc_ = ::crc32_z(crc_, reinterpret_cast<const Bytef*>(untrusted_bytes.data()),
@@ -141,9 +141,9 @@ class Filecopy final : public Plugin {
   }
 
   void on_end(PluginContext& context, Direction direction) override {
-    if (direction == Direction::src2dst && !parser_.finished() && !stopped_)
-      stop(context, "filecopy: the stream ended without its end marker after " +
-                        std::to_string(entries_) + " entries");
+    if (direction == Direction::src2dst && !parser_.finished() && !stop_.stopped())
+      stop_(context, "filecopy: the stream ended without its end marker after " +
+                         std::to_string(entries_) + " entries");
   }
 
   // One-way: the destination has taken everything, the end marker too.
@@ -172,8 +172,8 @@ class Filecopy final : public Plugin {
     }
     current_is_repeat_ = false;
     const auto refuse = [&](const std::string& rule) {
-      stop(context, "filecopy: refused " + std::string(filecopy::to_string(entry.type)) + " " +
-                        escape_for_log(entry.path, 4096) + ": " + rule);
+      stop_(context, "filecopy: refused " + std::string(filecopy::to_string(entry.type)) + " " +
+                         escape_for_log(entry.path, 4096) + ": " + rule);
       return false;
     };
     if (!types_[static_cast<std::size_t>(entry.type)])
@@ -243,12 +243,6 @@ class Filecopy final : public Plugin {
     return one_way_ ? Verdict::drop(data.size) : Verdict::pass(data.size);
   }
 
-  void stop(PluginContext& context, const std::string& reason) {
-    stopped_ = true;
-    context.log(Priority::warning, reason);
-    context.abort(reason);
-  }
-
   files::FilePolicy policy_;
   std::int64_t max_files_;
   std::int64_t max_total_bytes_;
@@ -259,7 +253,7 @@ class Filecopy final : public Plugin {
   OpenDirectories directories_;
   files::ContentHash hash_;
   bool current_is_repeat_ = false;
-  bool stopped_ = false;
+  files::CallStop stop_;
   std::uint64_t entries_ = 0;
   std::uint64_t counts_[3] = {0, 0, 0};  // by EntryType
   std::uint64_t total_bytes_ = 0;

@@ -42,13 +42,13 @@ class OpenInVm final : public Plugin {
       returned_bytes_ += data.size;
       return Verdict::pass(data.size);
     }
-    if (stopped_) return Verdict::hold();
+    if (stop_.stopped()) return Verdict::hold();
     if (!header_) return on_header(context, data);
     return on_content(context, data.untrusted_bytes, data.size);
   }
 
   void on_end(PluginContext& context, Direction direction) override {
-    if (stopped_) return;
+    if (stop_.stopped()) return;
     if (direction == Direction::dst2src) {
       if (header_ && !view_only_ && !header_->view_only)
         context.log(Priority::info, returned_bytes_ == 0
@@ -57,7 +57,7 @@ class OpenInVm final : public Plugin {
                                               std::to_string(returned_bytes_) + " bytes");
       return;
     }
-    if (!header_) return stop(context, "open_in_vm: the stream ended inside the name header");
+    if (!header_) return stop_(context, "open_in_vm: the stream ended inside the name header");
     const bool hashed = policy_.hash() == files::HashKind::sha256;
     const std::string sha256 = hashed ? hash_.finish() : std::string();
     files::log_file(context, {header_->view_only || view_only_ ? "opened view-only" : "opened",
@@ -72,15 +72,15 @@ class OpenInVm final : public Plugin {
  private:
   Verdict on_header(PluginContext& context, const DataView& data) {
     if (data.size < kHeaderSize) {
-      if (data.end_of_stream) stop(context, "open_in_vm: the stream ended inside the name header");
+      if (data.end_of_stream) stop_(context, "open_in_vm: the stream ended inside the name header");
       return Verdict::hold();
     }
     auto parsed = open_in_vm::parse_header(data.untrusted_bytes.first<kHeaderSize>());
     if (!parsed.header)
-      return stop(context, "open_in_vm: malformed name header: " + parsed.error), Verdict::hold();
+      return stop_(context, "open_in_vm: malformed name header: " + parsed.error), Verdict::hold();
     if (const auto rule = policy_.refusal(parsed.header->name, 0, true))
-      return stop(context,
-                  "open_in_vm: refused " + escape_for_log(parsed.header->name) + ": " + *rule),
+      return stop_(context,
+                   "open_in_vm: refused " + escape_for_log(parsed.header->name) + ": " + *rule),
              Verdict::hold();
     header_ = std::move(*parsed.header);
     if (policy_.hash() == files::HashKind::sha256) hash_.start();
@@ -90,11 +90,11 @@ class OpenInVm final : public Plugin {
       // that follows it is offered again, after it.
       const auto replacement = open_in_vm::encode_header({header_->name, true});
       if (!context.inject(Direction::src2dst, replacement))
-        return stop(context, "open_in_vm: cannot mark the call view-only"), Verdict::hold();
+        return stop_(context, "open_in_vm: cannot mark the call view-only"), Verdict::hold();
       return Verdict::drop(kHeaderSize);
     }
     const Verdict rest = on_content(context, data.untrusted_bytes.subspan(kHeaderSize), content);
-    if (stopped_) return Verdict::hold();
+    if (stop_.stopped()) return Verdict::hold();
     return Verdict::pass(kHeaderSize + rest.count());
   }
 
@@ -102,17 +102,11 @@ class OpenInVm final : public Plugin {
                      std::uint64_t size) {
     size_ += size;
     if (const auto rule = policy_.size_refusal(size_)) {
-      stop(context, "open_in_vm: refused " + escape_for_log(header_->name) + ": " + *rule);
+      stop_(context, "open_in_vm: refused " + escape_for_log(header_->name) + ": " + *rule);
       return Verdict::hold();
     }
     if (policy_.hash() == files::HashKind::sha256) hash_.update(untrusted_bytes.first(size));
     return Verdict::pass(size);
-  }
-
-  void stop(PluginContext& context, const std::string& reason) {
-    stopped_ = true;
-    context.log(Priority::warning, reason);
-    context.abort(reason);
   }
 
   files::FilePolicy policy_;
@@ -121,7 +115,7 @@ class OpenInVm final : public Plugin {
   files::ContentHash hash_;
   std::uint64_t size_ = 0;
   std::uint64_t returned_bytes_ = 0;
-  bool stopped_ = false;
+  files::CallStop stop_;
 };
 
 PluginDescriptor describe_open_in_vm() {
