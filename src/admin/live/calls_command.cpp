@@ -79,6 +79,12 @@ nlohmann::json call_json(const Record& call) {
           {"dst2src_bytes", live::load(call.dst2src_bytes)}};
 }
 
+nlohmann::json calls_json(const std::vector<Record>& calls) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Record& call : calls) list.push_back(call_json(call));
+  return list;
+}
+
 // Bytes each way at the last look, by call id, for --watch's rates.
 using Previous = std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>;
 
@@ -148,9 +154,7 @@ int calls_command(const AdminContext& context, const CallsOptions& options) {
     const auto calls = look();
     if (!calls) return admin_status::failure;
     if (options.json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const Record& call : *calls) list.push_back(call_json(call));
-      context.out << json_text(list);
+      context.out << json_text(calls_json(*calls));
     } else {
       context.out << render(context, *calls, nullptr, 0);
     }
@@ -163,9 +167,8 @@ int calls_command(const AdminContext& context, const CallsOptions& options) {
     const auto calls = look();
     if (!calls) return admin_status::failure;
     if (options.json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const Record& call : *calls) list.push_back(call_json(call));
-      context.out << list.dump() << "\n";
+      // One line a look, so that a reader can take each as it comes.
+      context.out << calls_json(*calls).dump() << "\n";
     } else {
       if (context.style.colour()) context.out << "\033[H\033[2J";
       context.out << render(context, *calls, first ? nullptr : &previous, options.interval_seconds);
