@@ -35,13 +35,11 @@ class FilecopyEndToEnd : public ::testing::Test {
 
   // qvm-copy SOURCE_PATH through CHAIN: the sender's outcome and the call's.
   std::string copy(const std::string& chain, const fs::path& what, ProcessResult* call = nullptr) {
-    ProcessOptions options;
-    options.environment = {"QFILE_SENDER_STATUS=" + (emulation.root() / "sender-status").string()};
-    const ProcessResult result = emulation.call_with_program(
-        "qrexec-proxy+" + chain + "+dst+test.Filecopy",
-        {test_program("qfile-sender").string(), what.string()}, options);
-    if (call != nullptr) *call = result;
-    return read_file(emulation.root() / "sender-status");
+    auto run = emulation.call_with_sender("qrexec-proxy+" + chain + "+dst+test.Filecopy",
+                                          {test_program("qfile-sender").string(), what.string()},
+                                          "QFILE_SENDER_STATUS");
+    if (call != nullptr) *call = std::move(run.call);
+    return run.status;
   }
   fs::path received(const std::string& path) const {
     return emulation.root() / "dst" / "out" / "incoming" / path;

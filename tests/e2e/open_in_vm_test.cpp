@@ -27,16 +27,13 @@ class OpenInVmEndToEnd : public ::testing::Test {
   // qvm-open-in-vm FILE through CHAIN: what the sender saw come back.
   std::string open(const std::string& chain, const fs::path& file, bool view_only = false,
                    ProcessResult* call = nullptr) {
-    ProcessOptions options;
-    const fs::path status = emulation.root() / "sender-status";
-    options.environment = {"QOPEN_SENDER_STATUS=" + status.string()};
     std::vector<std::string> program = {test_program("qopen-sender").string()};
     if (view_only) program.push_back("--view-only");
     program.push_back(file.string());
-    const ProcessResult result = emulation.call_with_program(
-        "qrexec-proxy+" + chain + "+dst+test.OpenInVM", program, options);
-    if (call != nullptr) *call = result;
-    return fs::exists(status) ? read_file(status) : "(no status)";
+    auto run = emulation.call_with_sender("qrexec-proxy+" + chain + "+dst+test.OpenInVM", program,
+                                          "QOPEN_SENDER_STATUS");
+    if (call != nullptr) *call = std::move(run.call);
+    return run.status;
   }
   fs::path opened(const std::string& name) const {
     return emulation.root() / "dst" / "out" / "opened" / name;

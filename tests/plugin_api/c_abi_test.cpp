@@ -115,12 +115,6 @@ std::unique_ptr<PluginDescriptor> load(const fs::path& file, std::string_view na
   return std::move(std::get<std::unique_ptr<PluginDescriptor>>(loaded));
 }
 
-std::string field_of(const test::NullContext::Record& record, const std::string& name) {
-  for (const auto& [key, value] : record.fields)
-    if (key == name) return value;
-  return "(none)";
-}
-
 TEST(CInterface, EveryHostFunctionReachesItsCapability) {
   const auto descriptor = load(QREXEC_PROXY_TEST_EVERY_CAPABILITY_PLUGIN, "every_capability");
   ASSERT_TRUE(descriptor);
@@ -143,7 +137,7 @@ TEST(CInterface, EveryHostFunctionReachesItsCapability) {
   EXPECT_EQ(context.records[1].message, "with fields");
   EXPECT_EQ(context.records[1].priority, Priority::notice);
   ASSERT_EQ(context.records[1].fields.size(), 1u);
-  EXPECT_EQ(field_of(context.records[1], "FIXTURE"), "field\\x0avalue");
+  EXPECT_EQ(context.records[1].field("FIXTURE"), "field\\x0avalue");
   // The shared state and the file, as other calls and the user see them.
   EXPECT_EQ(test::read_file(scratch / "state" / "fixture" / "counter"), "x");
   EXPECT_TRUE(fs::exists(scratch / "state" / "fixture" / "slot.slot0"));

@@ -10,20 +10,14 @@ namespace {
 
 using test::FilecopyStream;
 
-std::string field_of(const test::NullContext::Record& record, std::string_view name) {
-  for (const auto& [key, value] : record.fields)
-    if (key == name) return value;
-  return "(none)";
-}
-
 // The records that name a file, in order: "TYPE PATH SIZE [SHA256]".
 std::vector<std::string> file_records(const test::NullContext& context) {
   std::vector<std::string> files;
   for (const auto& record : context.records) {
-    if (field_of(record, "FILE_PATH") == "(none)") continue;
-    std::string line = field_of(record, "FILE_TYPE") + " " + field_of(record, "FILE_PATH") + " " +
-                       field_of(record, "FILE_SIZE");
-    if (field_of(record, "FILE_SHA256") != "(none)") line += " " + field_of(record, "FILE_SHA256");
+    if (record.field("FILE_PATH") == "(missing)") continue;
+    std::string line = record.field("FILE_TYPE") + " " + record.field("FILE_PATH") + " " +
+                       record.field("FILE_SIZE");
+    if (record.field("FILE_SHA256") != "(missing)") line += " " + record.field("FILE_SHA256");
     files.push_back(line);
   }
   return files;
@@ -67,10 +61,10 @@ TEST(Filecopy, PassesACopyWholeAndRecordsEachEntryOnce) {
                                       "symlink docs/link 9"}))
       << "the directory sent again after its contents is no second entry";
   const auto& summary = copy.context.records.back();
-  EXPECT_EQ(field_of(summary, "FILECOPY_FILES"), "1");
-  EXPECT_EQ(field_of(summary, "FILECOPY_DIRECTORIES"), "1");
-  EXPECT_EQ(field_of(summary, "FILECOPY_SYMLINKS"), "1");
-  EXPECT_EQ(field_of(summary, "FILECOPY_BYTES"), "5");
+  EXPECT_EQ(summary.field("FILECOPY_FILES"), "1");
+  EXPECT_EQ(summary.field("FILECOPY_DIRECTORIES"), "1");
+  EXPECT_EQ(summary.field("FILECOPY_SYMLINKS"), "1");
+  EXPECT_EQ(summary.field("FILECOPY_BYTES"), "5");
 }
 
 TEST(Filecopy, NotOneByteOfARefusedEntryReachesTheDestination) {
@@ -142,7 +136,7 @@ TEST(Filecopy, TheReceiversAnswerIsRecordedAndPassedOn) {
   EXPECT_EQ(copy.dst2src.output(), "") << "held until the answer is whole";
   copy.dst2src.feed(std::string(reinterpret_cast<const char*>(answer.data()) + 10, 6));
   EXPECT_EQ(copy.dst2src.output().size(), 16u);
-  EXPECT_EQ(field_of(copy.context.records.back(), "FILECOPY_RESULT"), "17");
+  EXPECT_EQ(copy.context.records.back().field("FILECOPY_RESULT"), "17");
   EXPECT_EQ(copy.context.records.back().message,
             "filecopy: the receiver answered error 17 (File exists)");
 }
@@ -173,7 +167,7 @@ TEST(Filecopy, OneWayAnswersTheSenderItselfOnceTheDestinationHasEverything) {
   copy.dst2src.feed(std::string(reinterpret_cast<const char*>(theirs.data()), 16));
   EXPECT_EQ(copy.dst2src.output(), "");
   EXPECT_EQ(copy.dst2src.dropped(), 16u);
-  EXPECT_EQ(field_of(copy.context.records.back(), "FILECOPY_RESULT"), "28");
+  EXPECT_EQ(copy.context.records.back().field("FILECOPY_RESULT"), "28");
 }
 
 TEST(Filecopy, OptionsAreCheckedAtLoad) {

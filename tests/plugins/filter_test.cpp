@@ -24,13 +24,7 @@ Outcome run(const nlohmann::json& options, const std::string& input,
   if (!plugin) return {};
   NullContext context;
   DirectionDriver driver(*plugin, context, Direction::src2dst);
-  std::size_t from = 0;
-  for (const std::size_t cut : cuts) {
-    driver.feed(input.substr(from, cut - from));
-    from = cut;
-  }
-  driver.feed(input.substr(from));
-  driver.end();
+  driver.feed_at_cuts(input, cuts);
   return {driver.output(), context.aborted, driver.dropped(), context.records};
 }
 

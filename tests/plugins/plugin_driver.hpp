@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace qrexec_proxy::test {
 
@@ -35,6 +36,17 @@ class DirectionDriver {
   void end() {
     end_of_stream_ = true;
     offer();
+  }
+  // Feeds `input` cut into chunks at `cuts` (offsets, ascending), then ends
+  // the stream: how a parser shows it finds the same whatever the chunks.
+  void feed_at_cuts(const std::string& input, const std::vector<std::size_t>& cuts) {
+    std::size_t from = 0;
+    for (const std::size_t cut : cuts) {
+      feed(input.substr(from, cut - from));
+      from = cut;
+    }
+    feed(input.substr(from));
+    end();
   }
 
   const std::string& output() const { return output_; }

@@ -10,12 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string field_of(const test::NullContext::Record& record, const std::string& name) {
-  for (const auto& [key, value] : record.fields)
-    if (key == name) return value;
-  return "(missing)";
-}
-
 // Offers `text` to the plugin as one chunk; expects it all to pass.
 void offer(Plugin& plugin, test::NullContext& context, Direction direction, std::string& text) {
   DataView view{direction, text.size(), std::as_writable_bytes(std::span(text)), false};
@@ -30,14 +24,14 @@ std::string logged_stream(const test::NullContext& context, Direction direction,
                           const std::string& decode, const std::string& encoding = "") {
   std::string stream;
   for (const auto& record : context.records) {
-    if (field_of(record, "DIRECTION") != to_string(direction)) continue;
-    EXPECT_EQ(field_of(record, "OFFSET"), std::to_string(stream.size()));
-    const std::string data = field_of(record, "DATA");
+    if (record.field("DIRECTION") != to_string(direction)) continue;
+    EXPECT_EQ(record.field("OFFSET"), std::to_string(stream.size()));
+    const std::string data = record.field("DATA");
     const auto bytes = decode == "base64" ? test::decode_base64(data)
                        : decode == "hex"  ? test::decode_hex(data)
                                           : test::unescape_text(data, encoding);
     EXPECT_TRUE(bytes.has_value()) << data;
-    EXPECT_EQ(field_of(record, "LENGTH"), std::to_string(bytes.value_or("").size()));
+    EXPECT_EQ(record.field("LENGTH"), std::to_string(bytes.value_or("").size()));
     stream += bytes.value_or("");
   }
   return stream;
@@ -61,14 +55,14 @@ TEST(SniffPlugin, LogsEachChunkWithItsDirectionAsTheOriginalDid) {
   ASSERT_EQ(context.records.size(), 2u);
   EXPECT_EQ(context.records[0].message, "(data:debug:my.Service+arg) work -> vault: aGVsbG8=");
   EXPECT_EQ(context.records[0].priority, Priority::info);
-  EXPECT_EQ(field_of(context.records[0], "DIRECTION"), "src2dst");
-  EXPECT_EQ(field_of(context.records[0], "DECODE"), "base64");
-  EXPECT_EQ(field_of(context.records[0], "DATA"), "aGVsbG8=");
-  EXPECT_EQ(field_of(context.records[0], "OFFSET"), "0");
-  EXPECT_EQ(field_of(context.records[0], "LENGTH"), "5");
-  EXPECT_EQ(field_of(context.records[0], "ENCODING"), "(missing)");
+  EXPECT_EQ(context.records[0].field("DIRECTION"), "src2dst");
+  EXPECT_EQ(context.records[0].field("DECODE"), "base64");
+  EXPECT_EQ(context.records[0].field("DATA"), "aGVsbG8=");
+  EXPECT_EQ(context.records[0].field("OFFSET"), "0");
+  EXPECT_EQ(context.records[0].field("LENGTH"), "5");
+  EXPECT_EQ(context.records[0].field("ENCODING"), "(missing)");
   EXPECT_EQ(context.records[1].message, "(data:debug:my.Service+arg) vault -> work: d29ybGQh");
-  EXPECT_EQ(field_of(context.records[1], "DIRECTION"), "dst2src");
+  EXPECT_EQ(context.records[1].field("DIRECTION"), "dst2src");
 }
 
 TEST(SniffPlugin, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
@@ -80,8 +74,7 @@ TEST(SniffPlugin, LongChunksAreSplitIntoBoundedRecordsThatDecodeBack) {
     offer(*plugin, context, Direction::src2dst, first);
     offer(*plugin, context, Direction::src2dst, second);
     EXPECT_GE(context.records.size(), 5u);  // 3 + 2 records at least
-    for (const auto& record : context.records)
-      EXPECT_LE(std::stoul(field_of(record, "LENGTH")), 768u);
+    for (const auto& record : context.records) EXPECT_LE(std::stoul(record.field("LENGTH")), 768u);
     EXPECT_TRUE(logged_stream(context, Direction::src2dst, decode, "utf-8") == first + second);
   }
 }
@@ -92,9 +85,9 @@ TEST(SniffPlugin, RecordsHoldUpTo16KiBByDefault) {
   std::string data = test::random_bytes(40000);
   offer(*plugin, context, Direction::dst2src, data);
   ASSERT_EQ(context.records.size(), 3u);  // 16384 + 16384 + 7232
-  EXPECT_EQ(field_of(context.records[0], "LENGTH"), "16384");
-  EXPECT_EQ(field_of(context.records[1], "OFFSET"), "16384");
-  EXPECT_EQ(field_of(context.records[2], "LENGTH"), "7232");
+  EXPECT_EQ(context.records[0].field("LENGTH"), "16384");
+  EXPECT_EQ(context.records[1].field("OFFSET"), "16384");
+  EXPECT_EQ(context.records[2].field("LENGTH"), "7232");
   EXPECT_TRUE(logged_stream(context, Direction::dst2src, "hex", "utf-8") == data);
 }
 
@@ -106,10 +99,10 @@ TEST(SniffPlugin, TextIsEscapedSoNothingRawReachesTheJournal) {
       "2J\xff caf\xc3\xa9";
   offer(*plugin, context, Direction::src2dst, hostile);
   ASSERT_EQ(context.records.size(), 1u);
-  EXPECT_EQ(field_of(context.records[0], "DATA"),
+  EXPECT_EQ(context.records[0].field("DATA"),
             "ls\\r\\n\\x1b]0;owned\\x07\\u009b2J\\xff caf\xc3\xa9");
-  EXPECT_EQ(field_of(context.records[0], "DECODE"), "str");
-  EXPECT_EQ(field_of(context.records[0], "ENCODING"), "utf-8");
+  EXPECT_EQ(context.records[0].field("DECODE"), "str");
+  EXPECT_EQ(context.records[0].field("ENCODING"), "utf-8");
 }
 
 TEST(SniffPlugin, TheOriginalsAsciiConfigWorks) {
@@ -118,8 +111,8 @@ TEST(SniffPlugin, TheOriginalsAsciiConfigWorks) {
   std::string text = "caf\xc3\xa9\n";
   offer(*plugin, context, Direction::dst2src, text);
   ASSERT_EQ(context.records.size(), 1u);
-  EXPECT_EQ(field_of(context.records[0], "DATA"), "caf\\xc3\\xa9\\n");
-  EXPECT_EQ(field_of(context.records[0], "ENCODING"), "ascii");
+  EXPECT_EQ(context.records[0].field("DATA"), "caf\\xc3\\xa9\\n");
+  EXPECT_EQ(context.records[0].field("ENCODING"), "ascii");
 }
 
 TEST(SniffPlugin, UnknownDecodingsAndEncodingsAreFoundAtLoad) {

@@ -16,12 +16,6 @@ struct Outcome {
   std::vector<NullContext::Record> records;
 };
 
-std::string field_of(const NullContext::Record& record, const std::string& name) {
-  for (const auto& [key, value] : record.fields)
-    if (key == name) return value;
-  return "(missing)";
-}
-
 // Runs `input` through url(options) in src2dst, cut into chunks at `cuts`
 // (offsets, ascending), then ends the stream.
 Outcome run(const nlohmann::json& options, const std::string& input,
@@ -30,13 +24,7 @@ Outcome run(const nlohmann::json& options, const std::string& input,
   if (!plugin) return {};
   NullContext context;
   DirectionDriver driver(*plugin, context, Direction::src2dst);
-  std::size_t from = 0;
-  for (const std::size_t cut : cuts) {
-    driver.feed(input.substr(from, cut - from));
-    from = cut;
-  }
-  driver.feed(input.substr(from));
-  driver.end();
+  driver.feed_at_cuts(input, cuts);
   return {driver.output(), context.aborted, context.records};
 }
 
@@ -51,7 +39,7 @@ void expect_allowed(const nlohmann::json& options, const std::string& input) {
     EXPECT_FALSE(outcome.aborted) << *outcome.aborted;
     ASSERT_EQ(outcome.records.size(), 1u);
     EXPECT_EQ(outcome.records[0].priority, Priority::info);
-    EXPECT_EQ(field_of(outcome.records[0], "URL_DECISION"), "allowed");
+    EXPECT_EQ(outcome.records[0].field("URL_DECISION"), "allowed");
   }
 }
 
@@ -68,8 +56,8 @@ void expect_refused(const nlohmann::json& options, const std::string& input,
     EXPECT_EQ(*outcome.aborted, "url: refused the URL: " + problem);
     ASSERT_EQ(outcome.records.size(), 1u);
     EXPECT_EQ(outcome.records[0].priority, Priority::warning);
-    EXPECT_EQ(field_of(outcome.records[0], "URL_DECISION"), "refused");
-    EXPECT_EQ(field_of(outcome.records[0], "URL_PROBLEM"), problem);
+    EXPECT_EQ(outcome.records[0].field("URL_DECISION"), "refused");
+    EXPECT_EQ(outcome.records[0].field("URL_PROBLEM"), problem);
   }
 }
 
@@ -92,10 +80,10 @@ TEST(UrlPlugin, HoldsEveryByteUntilTheLineIsComplete) {
   const NullContext::Record& record = context.records[0];
   EXPECT_EQ(record.priority, Priority::info);
   EXPECT_EQ(record.message, "url: allowed https://www.example.org/page");
-  EXPECT_EQ(field_of(record, "URL"), "https://www.example.org/page");
-  EXPECT_EQ(field_of(record, "URL_HOST"), "www.example.org");
-  EXPECT_EQ(field_of(record, "URL_DECISION"), "allowed");
-  EXPECT_EQ(field_of(record, "URL_PROBLEM"), "(missing)");
+  EXPECT_EQ(record.field("URL"), "https://www.example.org/page");
+  EXPECT_EQ(record.field("URL_HOST"), "www.example.org");
+  EXPECT_EQ(record.field("URL_DECISION"), "allowed");
+  EXPECT_EQ(record.field("URL_PROBLEM"), "(missing)");
 }
 
 TEST(UrlPlugin, AUrlWithoutNewlineIsCompleteAtTheEndOfTheStream) {
@@ -199,8 +187,8 @@ TEST(UrlPlugin, NothingMayFollowTheLine) {
                   "url: refused the URL: bytes follow the URL's line (the request is one line)");
         ASSERT_EQ(outcome.records.size(), 1u);
       }
-      EXPECT_EQ(field_of(outcome.records.back(), "URL"), "https://a.example/");
-      EXPECT_EQ(field_of(outcome.records.back(), "URL_DECISION"), "refused");
+      EXPECT_EQ(outcome.records.back().field("URL"), "https://a.example/");
+      EXPECT_EQ(outcome.records.back().field("URL_DECISION"), "refused");
     }
   }
 }
@@ -221,7 +209,7 @@ TEST(UrlPlugin, ALongerUrlIsRefusedAsSoonAsItsLengthIsKnown) {
   EXPECT_EQ(*context.aborted, "url: refused the URL: the URL is longer than max_length (20 bytes)");
   EXPECT_EQ(driver.output(), "");
   ASSERT_EQ(context.records.size(), 1u);
-  EXPECT_EQ(field_of(context.records[0], "URL"), "https://example.org/...");
+  EXPECT_EQ(context.records[0].field("URL"), "https://example.org/...");
 }
 
 TEST(UrlPlugin, ASourceThatSendsNothingIsRefused) {
@@ -230,7 +218,7 @@ TEST(UrlPlugin, ASourceThatSendsNothingIsRefused) {
   EXPECT_EQ(*outcome.aborted, "url: refused the URL: the source sent no URL");
   ASSERT_EQ(outcome.records.size(), 1u);
   EXPECT_EQ(outcome.records[0].message, "url: refused: the source sent no URL");
-  EXPECT_EQ(field_of(outcome.records[0], "URL"), "");
+  EXPECT_EQ(outcome.records[0].field("URL"), "");
 }
 
 TEST(UrlPlugin, BytesAfterAnAllowedUrlAbortTheCall) {
@@ -246,23 +234,23 @@ TEST(UrlPlugin, BytesAfterAnAllowedUrlAbortTheCall) {
             "url: refused the URL: bytes follow the URL's line (the request is one line)");
   EXPECT_EQ(driver.output(), "https://example.org/\n");
   ASSERT_EQ(context.records.size(), 2u);
-  EXPECT_EQ(field_of(context.records[1], "URL"), "https://example.org/");
-  EXPECT_EQ(field_of(context.records[1], "URL_DECISION"), "refused");
+  EXPECT_EQ(context.records[1].field("URL"), "https://example.org/");
+  EXPECT_EQ(context.records[1].field("URL_DECISION"), "refused");
 }
 
 TEST(UrlPlugin, LogsTheUrlEscaped) {
   const Outcome outcome = run(nullptr, "https://a.example/\x1b[2J\\\n");
   ASSERT_EQ(outcome.records.size(), 1u);
   const NullContext::Record& record = outcome.records[0];
-  EXPECT_EQ(field_of(record, "URL"), "https://a.example/\\x1b[2J\\x5c");
+  EXPECT_EQ(record.field("URL"), "https://a.example/\\x1b[2J\\x5c");
   EXPECT_EQ(record.message,
             "url: refused \"https://a.example/\\x1b[2J\\x5c\": byte 0x1b at offset 18 is not "
             "printable ASCII");
-  EXPECT_EQ(field_of(record, "URL_HOST"), "(missing)");
+  EXPECT_EQ(record.field("URL_HOST"), "(missing)");
   const Outcome host = run({{"hosts", {"b.example"}}}, "https://A.example/\n");
   ASSERT_EQ(host.records.size(), 1u);
-  EXPECT_EQ(field_of(host.records[0], "URL"), "https://A.example/");
-  EXPECT_EQ(field_of(host.records[0], "URL_HOST"), "a.example");
+  EXPECT_EQ(host.records[0].field("URL"), "https://A.example/");
+  EXPECT_EQ(host.records[0].field("URL_HOST"), "a.example");
 }
 
 TEST(UrlPlugin, HoldsTheSourceAndLeavesTheReplyAlone) {

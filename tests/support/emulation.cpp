@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 #include <sys/stat.h>
 
@@ -97,9 +98,17 @@ std::vector<std::string> Emulation::environment(const std::string& qube) const {
   });
 }
 
+ProcessOptions Emulation::in_source_qube(ProcessOptions options) const {
+  std::vector<std::string> qube_environment = environment(source_);
+  qube_environment.insert(qube_environment.end(), options.environment.begin(),
+                          options.environment.end());
+  options.environment = std::move(qube_environment);
+  return options;
+}
+
 ProcessResult Emulation::call(const std::string& argument, ProcessOptions options) const {
-  options.environment = environment(source_);
-  return run_process({emulator_path().string(), "proxy", argument}, options);
+  return run_process({emulator_path().string(), "proxy", argument},
+                     in_source_qube(std::move(options)));
 }
 
 std::filesystem::path test_program(const std::string& name) {
@@ -109,34 +118,36 @@ std::filesystem::path test_program(const std::string& name) {
 ProcessResult Emulation::call_with_program(const std::string& argument,
                                            const std::vector<std::string>& program,
                                            ProcessOptions options) const {
-  std::vector<std::string> qube_environment = environment(source_);
-  qube_environment.insert(qube_environment.end(), options.environment.begin(),
-                          options.environment.end());
-  options.environment = std::move(qube_environment);
   std::vector<std::string> argv = {emulator_path().string(), "proxy", argument};
   argv.insert(argv.end(), program.begin(), program.end());
-  return run_process(argv, options);
+  return run_process(argv, in_source_qube(std::move(options)));
+}
+
+Emulation::SenderRun Emulation::call_with_sender(const std::string& argument,
+                                                 const std::vector<std::string>& program,
+                                                 const std::string& status_variable) const {
+  const std::filesystem::path status = root() / "sender-status";
+  std::filesystem::remove(status);
+  ProcessOptions options;
+  options.environment = {status_variable + "=" + status.string()};
+  SenderRun run;
+  run.call = call_with_program(argument, program, options);
+  run.status = std::filesystem::exists(status) ? read_file(status) : "(no status)";
+  return run;
 }
 
 ProcessResult Emulation::call_service(const std::string& target, const std::string& service,
                                       ProcessOptions options) const {
-  std::vector<std::string> qube_environment = environment(source_);
-  qube_environment.insert(qube_environment.end(), options.environment.begin(),
-                          options.environment.end());
-  options.environment = std::move(qube_environment);
-  return run_process({emulator_path().string(), target, service}, options);
+  return run_process({emulator_path().string(), target, service},
+                     in_source_qube(std::move(options)));
 }
 
 ProcessResult Emulation::call_from_shell(const std::string& script, const std::string& argument,
                                          ProcessOptions options) const {
-  std::vector<std::string> qube_environment = environment(source_);
-  qube_environment.insert(qube_environment.end(), options.environment.begin(),
-                          options.environment.end());
-  options.environment = std::move(qube_environment);
   // The argument is passed as $1, never spliced into the shell text.
   return run_process({"/bin/sh", "-c", "{ " + script + "\n} | \"$0\" proxy \"$1\"",
                       emulator_path().string(), argument},
-                     options);
+                     in_source_qube(std::move(options)));
 }
 
 std::vector<std::string> Emulation::agent_environment(const std::string& argument,

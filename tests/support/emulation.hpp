@@ -59,6 +59,7 @@ class Emulation {
 
   // Environment of a program run in `qube` of this emulation.
   std::vector<std::string> environment(const std::string& qube) const;
+  // In the calls below, options.environment adds to the source qube's.
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
   // The source qube runs `program` (argv) connected to the proxy, as qvm-copy
@@ -66,14 +67,22 @@ class Emulation {
   ProcessResult call_with_program(const std::string& argument,
                                   const std::vector<std::string>& program,
                                   ProcessOptions options = {}) const;
+  // The same for the tests' stand-ins of Qubes' senders (qfile-sender,
+  // qopen-sender), which write their outcome to the file named by
+  // `status_variable`: that outcome ("(no status)" if none) and the call's.
+  struct SenderRun {
+    std::string status;
+    ProcessResult call;
+  };
+  SenderRun call_with_sender(const std::string& argument, const std::vector<std::string>& program,
+                             const std::string& status_variable) const;
   // The source qube calls SERVICE[+ARG] of `target` as any Qubes tool does
   // (qrexec-client-vm TARGET SERVICE), knowing nothing of the proxy.
   ProcessResult call_service(const std::string& target, const std::string& service,
                              ProcessOptions options = {}) const;
   // The source qube runs the shell `script` and calls the proxy with its
   // output as input: `{ script; } | qrexec-client-vm proxy ARGUMENT`, for
-  // callers that send at their own pace. options.environment adds to the
-  // qube's environment.
+  // callers that send at their own pace.
   ProcessResult call_from_shell(const std::string& script, const std::string& argument,
                                 ProcessOptions options = {}) const;
   // The environment qrexec-agent gives the service for `argument`, with
@@ -91,6 +100,9 @@ class Emulation {
                                    ProcessOptions options = {}, bool full_name = true) const;
 
  private:
+  // `options` with the source qube's environment before its own entries.
+  ProcessOptions in_source_qube(ProcessOptions options) const;
+
   TempDir dir_;
   std::string source_;
 };

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qrexec_proxy::test {
@@ -20,6 +21,13 @@ class NullContext final : public PluginContext {
     Priority priority;
     std::string message;
     std::vector<std::pair<std::string, std::string>> fields;
+
+    // The value of field `name`, or "(missing)".
+    std::string field(std::string_view name) const {
+      for (const auto& [key, value] : fields)
+        if (key == name) return value;
+      return "(missing)";
+    }
   };
 
   NullContext() : state_("/nonexistent/qrexec-proxy-test-state") {}
@@ -50,8 +58,7 @@ class NullContext final : public PluginContext {
   // Injected bytes are kept per direction, as one string each.
   bool inject(Direction direction, std::span<const std::byte> bytes) override {
     if (!inject_accepted) return false;
-    injected[index_of(direction)].append(reinterpret_cast<const char*>(bytes.data()),
-                                         bytes.size());
+    injected[index_of(direction)].append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return true;
   }
   SharedState& shared_state() override { return state_; }
