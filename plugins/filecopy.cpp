@@ -70,6 +70,7 @@ class Filecopy final : public Plugin {
       : policy_(options),
         max_files_(options.integer("max_files")),
         max_total_bytes_(options.integer("max_total_bytes")),
+        max_file_records_(options.integer("max_file_records")),
         one_way_(options.boolean("one_way")) {
     for (const std::string& name : options.string_list("types"))
       if (const auto type = entry_type_named(name)) types_[static_cast<std::size_t>(*type)] = true;
@@ -118,8 +119,7 @@ class Filecopy final : public Plugin {
           if (parser_.content_left() == 0) finish_entry(context);
           break;
         case Step::Kind::content: {
-          if (policy_.hash() == files::HashKind::sha256)
-            hash_.update(untrusted_bytes.subspan(offset, step.length));
+          if (hashing()) hash_.update(untrusted_bytes.subspan(offset, step.length));
           parser_.consume(step, step.length);
           offset += step.length;
           if (parser_.content_left() == 0) finish_entry(context);
@@ -189,31 +189,47 @@ class Filecopy final : public Plugin {
     ++entries_;
     ++counts_[static_cast<std::size_t>(entry.type)];
     total_bytes_ += size;
-    if (policy_.hash() == files::HashKind::sha256) hash_.start();
+    if (hashing()) hash_.start();
     return true;
   }
 
   void finish_entry(PluginContext& context) {
     if (current_is_repeat_) return;
     const Entry& entry = parser_.entry();
-    const bool hashed = policy_.hash() == files::HashKind::sha256 && entry.type == EntryType::file;
+    if (!records_entries()) {
+      ++file_records_left_out_;
+      return;
+    }
+    const bool hashed = hashing() && entry.type == EntryType::file;
     const std::string sha256 = hashed ? hash_.finish() : std::string();
+    ++file_records_;
     files::log_file(context, {"crossed", entry.path, filecopy::to_string(entry.type), entry.size,
                               entry.permissions, sha256, entry.link_target});
   }
+
+  // Whether the entry now passing gets its own record, and with it a hash.
+  bool records_entries() const {
+    return max_file_records_ < 0 || file_records_ < static_cast<std::uint64_t>(max_file_records_);
+  }
+  bool hashing() const { return policy_.hash() == files::HashKind::sha256 && records_entries(); }
 
   void end_of_copy(PluginContext& context) {
     const std::string files = std::to_string(counts_[0]);
     const std::string directories = std::to_string(counts_[1]);
     const std::string symlinks = std::to_string(counts_[2]);
     const std::string bytes = std::to_string(total_bytes_);
+    const std::string left_out = std::to_string(file_records_left_out_);
     const LogField fields[] = {{"FILECOPY_FILES", files},
                                {"FILECOPY_DIRECTORIES", directories},
                                {"FILECOPY_SYMLINKS", symlinks},
-                               {"FILECOPY_BYTES", bytes}};
+                               {"FILECOPY_BYTES", bytes},
+                               {"FILECOPY_RECORDS_LEFT_OUT", left_out}};
     context.log(Priority::info,
                 "filecopy: end of the copy: " + files + " files, " + directories +
-                    " directories, " + symlinks + " symlinks, " + bytes + " bytes",
+                    " directories, " + symlinks + " symlinks, " + bytes + " bytes" +
+                    (file_records_left_out_ == 0
+                         ? std::string()
+                         : "; " + left_out + " entries not recorded one by one (max_file_records)"),
                 fields);
     if (one_way_) context.notify_when_drained(Direction::src2dst);
   }
@@ -246,6 +262,7 @@ class Filecopy final : public Plugin {
   files::FilePolicy policy_;
   std::int64_t max_files_;
   std::int64_t max_total_bytes_;
+  std::int64_t max_file_records_;
   bool one_way_;
   bool types_[3] = {false, false, false};
 
@@ -257,6 +274,8 @@ class Filecopy final : public Plugin {
   std::uint64_t entries_ = 0;
   std::uint64_t counts_[3] = {0, 0, 0};  // by EntryType
   std::uint64_t total_bytes_ = 0;
+  std::uint64_t file_records_ = 0;
+  std::uint64_t file_records_left_out_ = 0;
   uLong crc_ = 0;  // crc32 over every byte passed, as the receiver computes it
   bool answered_ = false;
   bool answer_seen_ = false;
@@ -284,6 +303,12 @@ PluginDescriptor describe_filecopy() {
                         .with_default(std::int64_t{-1})
                         .at_least(0)
                         .or_off(-1, "no limit"));
+  options.push_back(OptionSpec::integer("max_file_records",
+                                        "The most entries of one copy recorded one by one; the "
+                                        "copy's summary counts the rest.")
+                        .with_default(std::int64_t{1000})
+                        .at_least(0)
+                        .or_off(-1, "no limit"));
   options.push_back(
       OptionSpec::string_list("types", "The kinds of entries allowed: file, dir, symlink.")
           .with_default(std::vector<std::string>{"file", "dir", "symlink"}));
@@ -308,8 +333,13 @@ PluginDescriptor describe_filecopy() {
       "Every entry that crossed gets one journal record (FILE_PATH escaped, FILE_TYPE, "
       "FILE_SIZE, FILE_MODE, FILE_SHA256 with `\"hash\": \"sha256\"`, FILE_LINK_TARGET), the "
       "copy one summary (FILECOPY_FILES, FILECOPY_DIRECTORIES, FILECOPY_SYMLINKS, "
-      "FILECOPY_BYTES), and the receiver's answer one record (FILECOPY_RESULT, an errno value); "
-      "`qrexec-proxy-admin log --files` lists them.\n\n"
+      "FILECOPY_BYTES, FILECOPY_RECORDS_LEFT_OUT), and the receiver's answer one record "
+      "(FILECOPY_RESULT, an errno value); `qrexec-proxy-admin log --files` lists them. A "
+      "sender decides how many entries a copy has, so the records one by one stop at "
+      "`max_file_records` (the summary still counts every entry): a copy of many small files "
+      "cannot flood the journal, and `0` records none of them, which lets such copies run at "
+      "full speed (journald stores a few tens of thousands of records a second). The proxy's "
+      "`max_plugin_records` bounds every plugin's records of a call as well.\n\n"
       "`one_way`: a copy whose answer never reaches the sender, without breaking qvm-copy. A "
       "generic one-way chain ends the sender's input early, and qfile-agent then stops before "
       "its last entries. With `one_way`, the sender's input stays open and empty; once the "

@@ -12,6 +12,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int64_t kMostCalls = 100000;
+constexpr std::int64_t kMostPluginRecords = 1000000;
 constexpr double kLongestFinishTimeout = 365.0 * 24 * 3600;  // a year
 
 }  // namespace
@@ -43,9 +44,15 @@ void read_proxy_settings(const std::string& text, const fs::path& file, ProxySet
         problem(key, "must be a number of seconds between 0.001 and 31536000, or -1 for none");
       else
         settings.finish_timeout = std::chrono::duration<double>(seconds);
+    } else if (key == "max_plugin_records") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+          value.get<std::int64_t>() > kMostPluginRecords)
+        problem(key, "must be a whole number between 0 and " + std::to_string(kMostPluginRecords));
+      else
+        settings.max_plugin_records = static_cast<std::size_t>(value.get<std::int64_t>());
     } else {
       problem("", "unknown setting \"" + escape_for_log(key, 64) +
-                      "\" (expected max_calls, finish_timeout, description)");
+                      "\" (expected max_calls, finish_timeout, max_plugin_records, description)");
     }
   }
 }

@@ -2,7 +2,7 @@
 // config location, read in the same order; a key of a later (per-qube)
 // file replaces the same key of an earlier (template-wide) one.
 //
-//   {"max_calls": 100, "finish_timeout": 3600}
+//   {"max_calls": 100, "finish_timeout": 3600, "max_plugin_records": 2000}
 #pragma once
 
 #include "config/config_problem.hpp"
@@ -23,6 +23,9 @@ struct ProxySettings {
   // How long a destination may go on once the source has finished: it has
   // sent its end and nothing more can reach it. nullopt: for ever.
   std::optional<std::chrono::duration<double>> finish_timeout = std::chrono::hours(1);
+  // Records the plugins of one call may write (audit records included);
+  // the rest are counted in one record at the call's end.
+  std::size_t max_plugin_records = 2000;
 };
 
 inline constexpr std::string_view kProxySettingsFile = "proxy.json";

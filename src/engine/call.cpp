@@ -61,14 +61,15 @@ std::string_view to_string(CallOutcome outcome) {
 }
 
 Call::Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state,
-           std::optional<Clock::duration> finish_timeout)
+           CallLimits limits)
     : info_(std::move(info)),
       plugins_(std::move(plugins)),
       journal_(journal),
       state_(state),
-      services_{info_, timers_, journal_, state_, file_sinks_, *this},
+      plugin_records_(limits.plugin_records),
+      services_{info_, timers_, journal_, plugin_records_, state_, file_sinks_, *this},
       stderr_records_(journal_, plugin_names_),
-      finish_timeout_(finish_timeout) {
+      finish_timeout_(limits.finish_timeout) {
   for (std::size_t i = 0; i < plugins_.size(); ++i) {
     handles_.push_back(std::make_unique<PluginHandle>(services_, plugins_[i], i));
     contexts_.push_back(handles_.back().get());
@@ -415,6 +416,17 @@ void Call::loop() {
 
 // --- the end -------------------------------------------------------------------
 
+void Call::log_plugin_records_left_out() {
+  if (plugin_records_.left_out() == 0) return;
+  const std::string left_out = std::to_string(plugin_records_.left_out());
+  const LogField fields[] = {{journal_field::plugin_records_left_out, left_out}};
+  journal_.send(Priority::warning, journal_event::plugin,
+                "plugins: " + left_out + " more records left out: at most " +
+                    std::to_string(plugin_records_.most()) +
+                    " records of a call's plugins are logged (proxy.json max_plugin_records)",
+                fields);
+}
+
 void Call::finish(CallResult& result) {
   for (auto& direction : directions_)
     for (auto& f : direction.flows) f->stop();
@@ -426,6 +438,7 @@ void Call::finish(CallResult& result) {
                            [this](const ChildProcesses::Child& child, std::string_view line,
                                   std::size_t cut) { stderr_records_.line(child, line, cut); });
   stderr_records_.finish();
+  log_plugin_records_left_out();
   result.destination_status = children_->destination().exit_status();
   for (const Direction direction : kBothDirections) {
     const auto& direction_flows = flows(direction);

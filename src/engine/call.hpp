@@ -67,13 +67,19 @@ struct SourceEndpoint {
 // an empty string; an error fails the call (exit 125) before any byte moves.
 using LockDown = std::function<std::string(std::span<const pid_t> children)>;
 
+// What proxy.json bounds in a call.
+struct CallLimits {
+  // How long the destination may go on once the source has finished (sent
+  // its end, and nothing more can reach it); none: for ever.
+  std::optional<Clock::duration> finish_timeout;
+  // The most records the call's plugins may write; by default, no bound.
+  std::size_t plugin_records = std::numeric_limits<std::size_t>::max();
+};
+
 class Call final : private PluginRequests {
  public:
-  // `finish_timeout`: how long the destination may go on once the source
-  // has finished (sent its end, and nothing more can reach it); none: for
-  // ever.
   Call(CallInfo info, std::vector<ChainPlugin> plugins, Journal& journal, SharedState& state,
-       std::optional<Clock::duration> finish_timeout = std::nullopt);
+       CallLimits limits = {});
   ~Call();
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
@@ -140,12 +146,15 @@ class Call final : private PluginRequests {
     Kind kind;
   };
   void apply_early_requests();
+  // One record of how many records the plugins' budget left out, if any.
+  void log_plugin_records_left_out();
   std::vector<EarlyRequest> early_requests_;
 
   CallInfo info_;
   std::vector<ChainPlugin> plugins_;
   Journal& journal_;
   SharedState& state_;
+  RecordBudget plugin_records_;
   FileSinks file_sinks_;
   TimerSet timers_;
   CallServices services_;

@@ -11,6 +11,7 @@ TimerId PluginHandle::start_timer(Clock::duration delay) {
 
 void PluginHandle::log(Priority priority, std::string_view message,
                        std::span<const LogField> fields) {
+  if (!services_.plugin_records.take()) return;
   // Room for the plugin's own fields plus PLUGIN; more are left out.
   std::array<LogField, 16> all{};
   std::size_t count = 0;
@@ -40,6 +41,7 @@ bool PluginHandle::inject(Direction direction, std::span<const std::byte> bytes)
 }
 
 void PluginHandle::audit(std::string_view action, std::string_view what) {
+  if (!services_.plugin_records.take()) return;
   const LogField fields[] = {{journal_field::plugin, plugin_.name},
                              {journal_field::action, action}};
   services_.journal.send(

@@ -9,6 +9,7 @@
 #include "engine/chain_plugin.hpp"
 #include "engine/timer_set.hpp"
 #include "log/journal.hpp"
+#include "log/record_budget.hpp"
 #include "plugin_api/plugin.hpp"
 
 #include <cstddef>
@@ -38,6 +39,7 @@ struct CallServices {
   const CallInfo& info;
   TimerSet& timers;
   Journal& journal;
+  RecordBudget& plugin_records;  // shared by the call's plugins
   SharedState& state;
   FileSinks& files;
   PluginRequests& requests;

@@ -44,6 +44,7 @@ inline constexpr std::string_view reason = "REASON";
 // What a call's programs wrote to stderr beyond what is logged.
 inline constexpr std::string_view stderr_lines_left_out = "STDERR_LINES_LEFT_OUT";
 inline constexpr std::string_view stderr_bytes_left_out = "STDERR_BYTES_LEFT_OUT";
+inline constexpr std::string_view plugin_records_left_out = "PLUGIN_RECORDS_LEFT_OUT";
 // A file that crossed (plugins filecopy and open_in_vm).
 inline constexpr std::string_view file_path = "FILE_PATH";
 inline constexpr std::string_view file_type = "FILE_TYPE";

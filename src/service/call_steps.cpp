@@ -115,7 +115,9 @@ CallResult run_chain(const ChainConfig& chain, const ProxySettings& proxy, const
         result.reason = "cannot publish the call in the live registry: " + error;
         break;
       }
-      Call call(info, std::move(plugins), journal, state, finish_timeout_of(proxy));
+      Call call(
+          info, std::move(plugins), journal, state,
+          {.finish_timeout = finish_timeout_of(proxy), .plugin_records = proxy.max_plugin_records});
       result = call.run(source, destination_argv, child_environment(), signal_fd, lock_down,
                         entry.get());
       break;

@@ -1,7 +1,9 @@
 // The engine end to end: bulk data, half-close, one-way chains, byte
 // limits, destination arguments and exit statuses, and the journal.
 #include "support/emulation.hpp"
+#include "support/filecopy_builder.hpp"
 #include "support/journal_query.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -166,16 +168,19 @@ TEST(AuditMode, LogsWhatWouldHaveBeenDoneAndLetsTheTrafficPass) {
   EXPECT_EQ(result.exit_status, 0);
   EXPECT_EQ(result.out, options.input);
   EXPECT_EQ(result.err, "");
-  const auto audits = journal_records({"SOURCE=" + emulation.source(), "EVENT=audit"}, 3);
-  std::set<std::string> seen;
-  for (const auto& record : audits) seen.insert(field(record, "MESSAGE"));
-  EXPECT_TRUE(seen.contains("audit: stop_dst would cut dst2src")) << audits.size();
-  EXPECT_TRUE(seen.contains("audit: byte_limit would cut src2dst"));
-  EXPECT_TRUE(seen.contains(
-      "audit: timeout would abort the call (timeout: src2dst not finished within 0.2 s)"));
-  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
-  ASSERT_EQ(summary.size(), 1u);
-  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
+  // The plugins would write 30,002 records: the filter's record of its
+  // first drop, an audit record for each line, its count of drops at the
+  // end. The call writes its start, 50 of them, one record of the rest,
+  // and its summary.
+  const auto records =
+      journal_records({"SOURCE=" + emulation.source()}, 0, std::chrono::milliseconds(0));
+  ASSERT_EQ(records.size(), 53u);
+  EXPECT_EQ(field(records[0], "EVENT"), "start");
+  EXPECT_EQ(field(records[1], "EVENT"), "plugin");
+  for (std::size_t i = 2; i <= 50; ++i) EXPECT_EQ(field(records[i], "EVENT"), "audit") << i;
+  EXPECT_EQ(field(records[51], "PLUGIN_RECORDS_LEFT_OUT"), std::to_string(30002 - 50));
+  EXPECT_NE(field(records[51], "MESSAGE").find("max_plugin_records"), std::string::npos);
+  EXPECT_EQ(field(records[52], "EVENT"), "summary");
 }
 
 }  // namespace
@@ -228,6 +233,62 @@ TEST_F(Engine, AFloodOfStderrIsBoundedAndTheSummaryStillComes) {
   const auto& left_out = lines.back();
   EXPECT_EQ(field(left_out, "STDERR_LINES_LEFT_OUT"), "29800");
   EXPECT_NE(field(left_out, "MESSAGE").find("at most 200 lines"), std::string::npos);
+}
+
+// Plugins log what the source makes them log: per offending line in audit
+// mode, per file with filecopy. The call's budget of plugin records
+// (proxy.json max_plugin_records) bounds them all.
+TEST_F(Engine, AFloodOfPluginRecordsIsBoundedAndTheSummaryStillComes) {
+  ASSERT_TRUE(journal_running());
+  emulation.write_config(R"({"audited": {"plugins": ["filter"], "config": {"filter":
+      {"mode": "audit", "charset": "printable", "max_line": 100, "action": "drop"}}}})");
+  write_file(emulation.config_dir() / "proxy.json", R"({"max_plugin_records": 50})");
+  std::string input;
+  for (int line = 0; line < 30000; ++line) input += "\x01\n";  // every line offends
+  const ProcessResult result = call("audited+dst+test.Count", input);
+  EXPECT_EQ(result.exit_status, 0);
+  EXPECT_EQ(result.out, "60000\n") << "audit mode lets every byte pass";
+  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
+  // The plugins would write 30,002 records: the filter's record of its
+  // first drop, an audit record for each line, its count of drops at the
+  // end. The call writes its start, 50 of them, one record of the rest,
+  // and its summary.
+  const auto records =
+      journal_records({"SOURCE=" + emulation.source()}, 0, std::chrono::milliseconds(0));
+  ASSERT_EQ(records.size(), 53u);
+  EXPECT_EQ(field(records[0], "EVENT"), "start");
+  EXPECT_EQ(field(records[1], "EVENT"), "plugin");
+  for (std::size_t i = 2; i <= 50; ++i) EXPECT_EQ(field(records[i], "EVENT"), "audit") << i;
+  EXPECT_EQ(field(records[51], "PLUGIN_RECORDS_LEFT_OUT"), std::to_string(30002 - 50));
+  EXPECT_NE(field(records[51], "MESSAGE").find("max_plugin_records"), std::string::npos);
+  EXPECT_EQ(field(records[52], "EVENT"), "summary");
+}
+
+TEST_F(Engine, ACopyOfManyFilesRecordsAtMostMaxFileRecordsOfThem) {
+  ASSERT_TRUE(journal_running());
+  emulation.write_config(R"({"copy": {"plugins": ["filecopy"],
+                                      "config": {"filecopy": {"max_file_records": 20}}}})");
+  FilecopyStream stream;
+  for (int file = 0; file < 30000; ++file) stream.file("f" + std::to_string(file), "");
+  const ProcessResult result = call("copy+dst+test.Count", stream.end().text());
+  EXPECT_EQ(result.exit_status, 0);
+  const auto summary = journal_records({"SOURCE=" + emulation.source(), "EVENT=summary"});
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
+  const auto records = journal_records({"SOURCE=" + emulation.source(), "PLUGIN=filecopy"}, 0,
+                                       std::chrono::milliseconds(0));
+  std::size_t files = 0;
+  std::vector<nlohmann::json> copies;
+  for (const auto& record : records) {
+    if (!field(record, "FILE_PATH").empty()) ++files;
+    if (!field(record, "FILECOPY_FILES").empty()) copies.push_back(record);
+  }
+  EXPECT_EQ(files, 20u);
+  ASSERT_EQ(copies.size(), 1u) << "the copy's summary";
+  EXPECT_EQ(field(copies[0], "FILECOPY_FILES"), "30000");
+  EXPECT_EQ(field(copies[0], "FILECOPY_RECORDS_LEFT_OUT"), "29980");
 }
 
 }  // namespace

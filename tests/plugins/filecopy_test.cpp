@@ -67,6 +67,29 @@ TEST(Filecopy, PassesACopyWholeAndRecordsEachEntryOnce) {
   EXPECT_EQ(summary.field("FILECOPY_BYTES"), "5");
 }
 
+TEST(Filecopy, RecordsAtMostMaxFileRecordsEntriesAndCountsTheRest) {
+  const std::string stream =
+      FilecopyStream().file("a", "1").file("b", "22").file("c", "333").end().text();
+  Copy two(nlohmann::json{{"hash", "sha256"}, {"max_file_records", 2}});
+  two.send(stream);
+  EXPECT_TRUE(two.src2dst.output() == stream);
+  EXPECT_EQ(file_records(two.context),
+            (std::vector<std::string>{
+                "file a 1 6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b",
+                "file b 2 785f3ec7eb32f30b90cd0fcf3657d388b5ff4297f2f9716ff66e9b69c05ddd09"}));
+  EXPECT_EQ(two.context.records.back().field("FILECOPY_FILES"), "3");
+  EXPECT_EQ(two.context.records.back().field("FILECOPY_BYTES"), "6");
+  EXPECT_EQ(two.context.records.back().field("FILECOPY_RECORDS_LEFT_OUT"), "1");
+  EXPECT_NE(two.context.records.back().message.find("1 entries not recorded one by one"),
+            std::string::npos);
+
+  Copy none(nlohmann::json{{"max_file_records", 0}});
+  none.send(stream);
+  EXPECT_TRUE(none.src2dst.output() == stream);
+  EXPECT_TRUE(file_records(none.context).empty());
+  EXPECT_EQ(none.context.records.back().field("FILECOPY_RECORDS_LEFT_OUT"), "3");
+}
+
 TEST(Filecopy, NotOneByteOfARefusedEntryReachesTheDestination) {
   Copy copy(nlohmann::json{{"deny", {"*.exe"}}});
   const std::string allowed = FilecopyStream().file("a.txt", "fine").text();
