@@ -75,7 +75,10 @@ int run_routed_call(std::string_view untrusted_full_name, const std::string& sou
   const CalledServiceResult parsed = parse_called_service(untrusted_full_name);
   if (!parsed.service)
     return refuse(journal, parsed.error + ": \"" + escape_for_log(untrusted_full_name, 128) + "\"");
-  const CalledService& service = *parsed.service;
+  CalledService service = *parsed.service;
+  // dom0 names a call without an argument NAME+ (qrexec treats it as NAME):
+  // one name for both, in the records and towards the destination.
+  if (service.argument && service.argument->empty()) service.argument.reset();
 
   const Settings settings = Settings::for_service();
   PluginRegistry::builtin().set_external_directories(settings.plugin_dirs);

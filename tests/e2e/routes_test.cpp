@@ -13,6 +13,8 @@
 namespace qrexec_proxy::test {
 namespace {
 
+namespace fs = std::filesystem;
+
 class Routes : public ::testing::Test {
  protected:
   Routes() {
@@ -128,6 +130,58 @@ TEST_F(Routes, RunAsTheAgentRunsTheEntryWithOrWithoutTheFullName) {
   const auto summary = summaries(2);
   ASSERT_EQ(summary.size(), 2u);
   for (const auto& record : summary) EXPECT_EQ(field(record, "ENTRY"), "route");
+}
+
+// The issue's case: a sender that runs `qrexec-client-vm vault
+// qubes.Filecopy qfile-agent FILES` as qvm-copy does, through a route and a
+// one-way filecopy chain: the copy succeeds for the sender, every file
+// lands, and the journal says which way the call came in.
+TEST_F(Routes, AQvmCopyThatKnowsNothingOfTheProxyLandsThroughAOneWayCopyChain) {
+  emulation.write_config(
+      R"({"copy-one-way": {"plugins": ["filecopy"], "config": {"filecopy": {"one_way": true}}}})");
+  route("test.Filecopy", "copy-one-way");
+  TempDir files;
+  fs::create_directories(files / "scans");
+  const std::string scan = random_bytes(200000);
+  write_file(files / "scans" / "a.pdf", scan);
+  write_file(files / "scans" / "b.txt", "notes");
+  const fs::path status = emulation.root() / "sender-status";
+  ProcessOptions options;
+  options.environment = {"QFILE_SENDER_STATUS=" + status.string()};
+  const ProcessResult result =
+      emulation.call_service("dst", "test.Filecopy", options,
+                             {test_program("qfile-sender").string(), (files / "scans").string()});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(read_file(status), "ok");
+  const fs::path incoming = emulation.root() / "dst" / "out" / "incoming" / "scans";
+  EXPECT_TRUE(read_file(incoming / "a.pdf") == scan);
+  EXPECT_EQ(read_file(incoming / "b.txt"), "notes");
+
+  ASSERT_TRUE(journal_running());
+  const auto summary = summaries();
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "ENTRY"), "route");
+  EXPECT_EQ(field(summary[0], "CHAIN"), "copy-one-way");
+  EXPECT_EQ(field(summary[0], "SERVICE"), "test.Filecopy");
+  EXPECT_EQ(field(summary[0], "OUTCOME"), "completed");
+  const auto copied =
+      journal_records({"SOURCE=" + emulation.source(), "PLUGIN=filecopy", "FILE_PATH=scans/a.pdf"});
+  ASSERT_EQ(copied.size(), 1u);
+  EXPECT_EQ(field(copied[0], "FILE_SIZE"), "200000");
+}
+
+TEST_F(Routes, ANameWithAnEmptyArgumentIsTheNameAlone) {
+  // dom0 may name a call without an argument NAME+; the route takes it, and
+  // the records and the destination see NAME.
+  route("test.Args", "pass");
+  ProcessOptions options;
+  const ProcessResult result = emulation.run_entry_as_agent(emulation.proxy_rpc_dir() / "test.Args",
+                                                            "test.Args+", options, true);
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.out.find("full=test.Args\n"), std::string::npos) << result.out;
+  const auto summary = summaries();
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "SERVICE"), "test.Args");
 }
 
 TEST_F(Routes, ACallWithoutARouteIsRefused) {

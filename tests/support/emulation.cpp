@@ -118,9 +118,7 @@ std::filesystem::path test_program(const std::string& name) {
 ProcessResult Emulation::call_with_program(const std::string& argument,
                                            const std::vector<std::string>& program,
                                            ProcessOptions options) const {
-  std::vector<std::string> argv = {emulator_path().string(), "proxy", argument};
-  argv.insert(argv.end(), program.begin(), program.end());
-  return run_process(argv, in_source_qube(std::move(options)));
+  return call_service("proxy", argument, std::move(options), program);
 }
 
 Emulation::SenderRun Emulation::call_with_sender(const std::string& argument,
@@ -137,9 +135,11 @@ Emulation::SenderRun Emulation::call_with_sender(const std::string& argument,
 }
 
 ProcessResult Emulation::call_service(const std::string& target, const std::string& service,
-                                      ProcessOptions options) const {
-  return run_process({emulator_path().string(), target, service},
-                     in_source_qube(std::move(options)));
+                                      ProcessOptions options,
+                                      const std::vector<std::string>& program) const {
+  std::vector<std::string> argv = {emulator_path().string(), target, service};
+  argv.insert(argv.end(), program.begin(), program.end());
+  return run_process(argv, in_source_qube(std::move(options)));
 }
 
 ProcessResult Emulation::call_from_shell(const std::string& script, const std::string& argument,

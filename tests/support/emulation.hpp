@@ -77,9 +77,11 @@ class Emulation {
   SenderRun call_with_sender(const std::string& argument, const std::vector<std::string>& program,
                              const std::string& status_variable) const;
   // The source qube calls SERVICE[+ARG] of `target` as any Qubes tool does
-  // (qrexec-client-vm TARGET SERVICE), knowing nothing of the proxy.
+  // (qrexec-client-vm TARGET SERVICE [PROGRAM ARGS...]), knowing nothing of
+  // the proxy.
   ProcessResult call_service(const std::string& target, const std::string& service,
-                             ProcessOptions options = {}) const;
+                             ProcessOptions options = {},
+                             const std::vector<std::string>& program = {}) const;
   // The source qube runs the shell `script` and calls the proxy with its
   // output as input: `{ script; } | qrexec-client-vm proxy ARGUMENT`, for
   // callers that send at their own pace.
