@@ -169,12 +169,18 @@ int log_command(const AdminContext& context, const LogOptions& options) {
   // Why a call did not complete, last and only when there is something to say.
   bool any_reason = false;
   bool any_audit = false;
+  // How each call came in, once some did not come the explicit way: a route
+  // or a local run (`run` records a call of its own; any local user may run
+  // it, so its records are never taken for calls from a qube).
+  bool any_other_entry = false;
   for (const auto& call : calls) {
     any_reason |= !call.reason.empty();
     any_audit |= !call.audit.empty();
+    any_other_entry |= !call.entry.empty() && call.entry != entry_name::explicit_call;
   }
   std::vector<std::string> headers = {"time",   "source", "chain",    "target",  "service",
                                       "to-dst", "to-src", "duration", "outcome", "exit"};
+  if (any_other_entry) headers.emplace_back("entry");
   if (any_reason) headers.emplace_back("reason");
   if (any_audit) headers.emplace_back("audit");
   Table table(std::move(headers));
@@ -190,6 +196,7 @@ int log_command(const AdminContext& context, const LogOptions& options) {
                              format_duration(call.duration_us),
                              Cell(call.outcome, outcome_colour(call.outcome)),
                              call.exit_status ? std::to_string(*call.exit_status) : "-"};
+    if (any_other_entry) row.emplace_back(or_dash(call.entry));
     if (any_reason) row.emplace_back(call.reason);
     if (any_audit) row.emplace_back(audit_text(call.audit));
     table.add_row(std::move(row));

@@ -81,12 +81,13 @@ TEST_F(LogCommand, TableForPeople) {
   std::istringstream header_words(header);
   std::vector<std::string> titles;
   for (std::string word; header_words >> word;) titles.push_back(word);
-  EXPECT_EQ(titles, (std::vector<std::string>{"TIME", "SOURCE", "CHAIN", "TARGET", "SERVICE",
-                                              "TO-DST", "TO-SRC", "DURATION", "OUTCOME", "EXIT"}));
+  EXPECT_EQ(titles,
+            (std::vector<std::string>{"TIME", "SOURCE", "CHAIN", "TARGET", "SERVICE", "TO-DST",
+                                      "TO-SRC", "DURATION", "OUTCOME", "EXIT", "ENTRY"}));
   std::istringstream words(line);
   std::vector<std::string> fields;
   for (std::string word; words >> word;) fields.push_back(word);
-  ASSERT_EQ(fields.size(), 12U) << line;  // date and time are two words, "0.001 s" too
+  ASSERT_EQ(fields.size(), 13U) << line;  // date and time are two words, "0.001 s" too
   EXPECT_EQ(fields[2], source);
   EXPECT_EQ(fields[3], "pass");
   EXPECT_EQ(fields[4], "local");
@@ -96,6 +97,7 @@ TEST_F(LogCommand, TableForPeople) {
   EXPECT_EQ(fields[9], "s");
   EXPECT_EQ(fields[10], "completed");
   EXPECT_EQ(fields[11], "0");
+  EXPECT_EQ(fields[12], "run") << "a local run is told from a call of a qube";
   // Columns line up under their titles.
   EXPECT_EQ(header.find("SOURCE"), line.find(source));
 }
