@@ -233,7 +233,7 @@ def uncommented_example(work):
     (rendered in the directory WORK)."""
     path = formula.formula_root() / "pillar/qrexec-proxy/init.sls"
     text = path.read_text()
-    block = ("    # - source: work\n    #   target: vault\n    #   chain: store-one-way\n"
+    block = ("    # - source: work\n    #   target: vault\n    #   chain: copy-one-way\n"
              "    #   service: qubes.Filecopy\n    #   transparent: true\n")
     if text.count(block) != 1:
         raise AssertionError("the pillar example shows no commented transparent route")
@@ -269,18 +269,18 @@ class TransparentPolicyTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="salt-pillar-test.") as work:
             pillar = uncommented_example(work)
         route = pillar["qrexec-proxy"]["routes"][1]
-        self.assertEqual(route, {"source": "work", "target": "vault", "chain": "store-one-way",
+        self.assertEqual(route, {"source": "work", "target": "vault", "chain": "copy-one-way",
                                  "service": "qubes.Filecopy", "transparent": True})
         contents = policy_contents(pillar)
         self.assertTrue(contents.endswith(
-            "\n## work -> sys-qrexec-proxy (chain store-one-way) -> vault: qubes.Filecopy, transparent\n"
+            "\n## work -> sys-qrexec-proxy (chain copy-one-way) -> vault: qubes.Filecopy, transparent\n"
             "qubes.Filecopy  *  work              vault     allow target=sys-qrexec-proxy\n"
             "qubes.Filecopy  *  work              @default  allow target=sys-qrexec-proxy\n"
             "qubes.Filecopy  *  sys-qrexec-proxy  vault     allow\n"), contents)
         routes = state_by_id(render_states(pillar, "proxy"), "qrexec-proxy-routes")
         self.assertEqual([{key: value for key, value in written.items() if key != "description"}
                           for written in json.loads(routes.arguments["contents"])],
-                         [{"source": "work", "target": "vault", "chain": "store-one-way",
+                         [{"source": "work", "target": "vault", "chain": "copy-one-way",
                            "service": "qubes.Filecopy"}])
 
     def test_the_policy_test_accepts_the_exact_lines(self):

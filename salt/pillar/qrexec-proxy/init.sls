@@ -69,6 +69,11 @@ qrexec-proxy:
           max_conn: {limit: 1}
           streamline: {buf_size: 10485760}
           timeout: {src2dst_timeout: 30, dst2src_timeout: 30}
+      copy-one-way:
+        description: qvm-copy one way; the proxy itself tells the sender the copy is done.
+        plugins: [filecopy]
+        config:
+          filecopy: {one_way: true}
 
   # Optional, default 30-qrexec-proxy.policy: the dom0 policy file, in
   # /etc/qubes/policy.d. Files are read in name order and the first matching
@@ -121,11 +126,13 @@ qrexec-proxy:
       chain: store-one-way
       service: my.StoreFile
     # A transparent route: in work, `qvm-copy-to-vm vault FILE`, or `qvm-copy
-    # FILE` and choosing vault, copies FILE through the proxy qube and this
-    # one-way chain. qvm-copy waits for an answer of the receiving qube, which
-    # a one-way chain never lets through: it cannot confirm the copy.
+    # FILE` (dom0 then asks no more: the copy goes to vault), copies FILE
+    # through the proxy qube and the one-way chain copy-one-way. qvm-copy
+    # waits for the receiver's answer, which a one-way chain never lets
+    # through: filecopy's one_way answers it instead (a chain such as
+    # store-one-way would make qvm-copy give up before its last files).
     # - source: work
     #   target: vault
-    #   chain: store-one-way
+    #   chain: copy-one-way
     #   service: qubes.Filecopy
     #   transparent: true
