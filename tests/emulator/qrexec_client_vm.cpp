@@ -27,6 +27,10 @@
 //    a service's stderr to the caller), our stdin its stdin; end of stream
 //    is passed on with shutdown(); we exit with its status (128+N for a
 //    signal) once it has exited and its output is delivered;
+//  - with QREXEC_EMU_LOGIN_SHELL=1, the service starts as qrexec-agent
+//    starts it, through a login shell (`/bin/sh -lc`, the user's profile
+//    first, HOME passed on); otherwise directly, which spares the tests the
+//    machine's profile;
 //  - `qrexec-client-vm TARGET SERVICE LOCAL_PROGRAM [ARGS...]` (how qvm-copy
 //    runs qfile-agent) connects the local program's stdin and stdout, each
 //    a socket of its own, to the service instead of ours; we wait for it to
@@ -252,7 +256,14 @@ int main(int argc, char** argv) {
   ::posix_spawnattr_setsigdefault(&attributes, &defaults);
   ::posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
 
-  std::vector<char*> child_argv = {program.data()};
+  std::vector<char*> child_argv;
+  std::string shell = "/bin/sh", login = "-lc", run_service = "exec \"$0\" \"$@\"";
+  const bool login_shell = env_or_empty("QREXEC_EMU_LOGIN_SHELL") == "1";
+  if (login_shell) {
+    child_argv = {shell.data(), login.data(), run_service.data()};
+    if (const char* home = std::getenv("HOME")) environment.push_back(std::string("HOME=") + home);
+  }
+  child_argv.push_back(program.data());
   std::string argument_copy = argument;
   if (!argument_copy.empty()) child_argv.push_back(argument_copy.data());
   child_argv.push_back(nullptr);
@@ -261,8 +272,8 @@ int main(int argc, char** argv) {
   child_env.push_back(nullptr);
 
   pid_t pid = -1;
-  const int spawn_error = ::posix_spawn(&pid, program.c_str(), &actions, &attributes,
-                                        child_argv.data(), child_env.data());
+  const int spawn_error = ::posix_spawn(&pid, login_shell ? shell.c_str() : program.c_str(),
+                                        &actions, &attributes, child_argv.data(), child_env.data());
   ::posix_spawn_file_actions_destroy(&actions);
   ::posix_spawnattr_destroy(&attributes);
   if (spawn_error != 0) die(127, "");

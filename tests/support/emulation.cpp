@@ -100,8 +100,7 @@ std::vector<std::string> Emulation::environment(const std::string& qube) const {
 
 ProcessOptions Emulation::in_source_qube(ProcessOptions options) const {
   std::vector<std::string> qube_environment = environment(source_);
-  qube_environment.insert(qube_environment.end(), options.environment.begin(),
-                          options.environment.end());
+  set_entries(qube_environment, options.environment);
   options.environment = std::move(qube_environment);
   return options;
 }
@@ -163,13 +162,7 @@ std::vector<std::string> Emulation::agent_environment(const std::string& argumen
       "QREXEC_PROXY_STATE_DIR=" + state_dir().string(),
       "QREXEC_PROXY_PLUGIN_DIR=" + installed_plugin_dir().string(),
   };
-  // The test's own entries replace the agent's.
-  for (const auto& entry : extra) {
-    const std::string name = entry.substr(0, entry.find('='));
-    std::erase_if(overrides,
-                  [&](const std::string& existing) { return existing.starts_with(name + "="); });
-    overrides.push_back(entry);
-  }
+  set_entries(overrides, extra);  // the test's own entries replace the agent's
   return environment_with(overrides);
 }
 

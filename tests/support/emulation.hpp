@@ -59,7 +59,8 @@ class Emulation {
 
   // Environment of a program run in `qube` of this emulation.
   std::vector<std::string> environment(const std::string& qube) const;
-  // In the calls below, options.environment adds to the source qube's.
+  // In the calls below, options.environment adds to the source qube's
+  // environment (an entry replaces one of the same name).
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
   // The source qube runs `program` (argv) connected to the proxy, as qvm-copy

@@ -39,6 +39,15 @@ std::vector<std::string> environment_with(const std::vector<std::string>& overri
   return result;
 }
 
+void set_entries(std::vector<std::string>& environment, const std::vector<std::string>& entries) {
+  for (const auto& entry : entries) {
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    std::erase_if(environment,
+                  [&](const std::string& existing) { return existing.starts_with(name); });
+    environment.push_back(entry);
+  }
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   ::signal(SIGPIPE, SIG_IGN);  // a child that stops reading must not kill the test
   // The child writes to its stdout channel end 1; for socketpairs both ends

@@ -39,5 +39,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 // Our environment as NAME=VALUE entries, with `overrides` replacing or
 // adding entries.
 std::vector<std::string> environment_with(const std::vector<std::string>& overrides);
+// `environment` with each NAME=VALUE of `entries` replacing any entry of
+// the same name.
+void set_entries(std::vector<std::string>& environment, const std::vector<std::string>& entries);
 
 }  // namespace qrexec_proxy::test

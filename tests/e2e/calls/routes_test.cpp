@@ -170,6 +170,25 @@ TEST_F(Routes, AQvmCopyThatKnowsNothingOfTheProxyLandsThroughAOneWayCopyChain) {
   EXPECT_EQ(field(copied[0], "FILE_SIZE"), "200000");
 }
 
+TEST_F(Routes, TheEntryRunsThroughALoginShellAsTheAgentStartsIt) {
+  // qrexec-agent runs `/bin/sh -lc`: the profile of the proxy qube's user
+  // runs first, and the argument arrives as $1.
+  route("test.Args+shell", "pass");
+  TempDir home;
+  write_file(home / ".profile", "echo profile >\"$HOME/ran\"\n");
+  ProcessOptions options;
+  options.environment = {"QREXEC_EMU_LOGIN_SHELL=1", "HOME=" + home.path().string()};
+  const ProcessResult result = emulation.call_service("dst", "test.Args+shell", options);
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_EQ(result.err, "");
+  EXPECT_EQ(result.out,
+            "argc=1\nargv1=shell\nargument=shell\nremote=proxy\nfull=test.Args+shell\n");
+  EXPECT_EQ(read_file(home / "ran"), "profile\n");
+  const auto summary = summaries();
+  ASSERT_EQ(summary.size(), 1u);
+  EXPECT_EQ(field(summary[0], "ENTRY"), "route");
+}
+
 TEST_F(Routes, ANameWithAnEmptyArgumentIsTheNameAlone) {
   // dom0 may name a call without an argument NAME+; the route takes it, and
   // the records and the destination see NAME.
