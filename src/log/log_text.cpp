@@ -86,6 +86,7 @@ constexpr CodePointRange kUnsafeCodePoints[] = {
     {0x2000, 0x200f},    // spaces, zero-width space and joiners, LRM, RLM
     {0x2028, 0x202f},    // line and paragraph separators, embeddings, narrow no-break space
     {0x205f, 0x2064},    // medium mathematical space, word joiner, invisible operators
+    {0x2065, 0x2065},    // unassigned amid them: a reader's newer Unicode may make it one
     {0x2066, 0x206f},    // isolates, deprecated format characters
     {0x3000, 0x3000},    // ideographic space
     {0xfeff, 0xfeff},    // zero-width no-break space (byte order mark)
@@ -95,8 +96,7 @@ constexpr CodePointRange kUnsafeCodePoints[] = {
     {0x13430, 0x1343f},  // Egyptian hieroglyph format controls
     {0x1bca0, 0x1bca3},  // shorthand format controls
     {0x1d173, 0x1d17a},  // musical symbol format controls
-    {0xe0001, 0xe0001},  // language tag
-    {0xe0020, 0xe007f},  // tag characters
+    {0xe0000, 0xe007f},  // the tag block: language tag, tag characters, unassigned between
 };
 
 bool unsafe_code_point(std::uint32_t c) {

@@ -94,6 +94,10 @@ TEST(LogText, InvisibleAndFormatCharactersAreEscaped) {
             "a\\u200bb\\ufeffc\\u2060d\\u00ade\\u00a0f\\u202fg\\u3000");
   // The tag block spells invisible ASCII: TAG LATIN CAPITAL LETTER A, CANCEL TAG.
   EXPECT_EQ(escaped("x\xf3\xa0\x81\x81\xf3\xa0\x81\xbfy"), "x\\U000e0041\\U000e007fy");
+  EXPECT_EQ(escaped("\xf3\xa0\x80\x80\xf3\xa0\x80\x85"), "\\U000e0000\\U000e0005");
+  // U+2065, unassigned in the middle of the invisible operators and the
+  // isolates (a fuzzer finding): escaped like its neighbours.
+  EXPECT_EQ(escaped("a\xe2\x81\xa4\xe2\x81\xa5\xe2\x81\xa6z"), "a\\u2064\\u2065\\u2066z");
   // Latin-1 has the no-break space and the soft hyphen as single bytes.
   EXPECT_EQ(escaped("\xa0\xad\xa1", TextEncoding::latin1), "\\xa0\\xad\xc2\xa1");
   // Neighbours of the escaped ranges stay as they are: a plain space, an
