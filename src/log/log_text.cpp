@@ -67,7 +67,8 @@ void append_ascii(std::string& out, std::uint8_t byte) {
 // than U+0020 (Zs: no-break and ideographic spaces that look like a space
 // but are not one) and the line and paragraph separators (Zl, Zp) a viewer
 // honours. Inclusive ranges, sorted, from Unicode 15.1's categories Cc, Cf,
-// Zs (but U+0020), Zl and Zp.
+// Zs (but U+0020), Zl and Zp, with the unassigned code points inside their
+// blocks (U+2065, the tag block): a reader's newer Unicode may assign them.
 struct CodePointRange {
   std::uint32_t first;
   std::uint32_t last;
@@ -85,9 +86,7 @@ constexpr CodePointRange kUnsafeCodePoints[] = {
     {0x180e, 0x180e},    // Mongolian vowel separator
     {0x2000, 0x200f},    // spaces, zero-width space and joiners, LRM, RLM
     {0x2028, 0x202f},    // line and paragraph separators, embeddings, narrow no-break space
-    {0x205f, 0x2064},    // medium mathematical space, word joiner, invisible operators
-    {0x2065, 0x2065},    // unassigned amid them: a reader's newer Unicode may make it one
-    {0x2066, 0x206f},    // isolates, deprecated format characters
+    {0x205f, 0x206f},    // math space, word joiner, invisible operators, isolates, and more
     {0x3000, 0x3000},    // ideographic space
     {0xfeff, 0xfeff},    // zero-width no-break space (byte order mark)
     {0xfff9, 0xfffb},    // interlinear annotation characters
