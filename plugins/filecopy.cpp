@@ -4,11 +4,13 @@
 #include "file_policy.hpp"
 #include "input/filecopy_stream.hpp"
 #include "log/log_text.hpp"
+#include "log/record_budget.hpp"
 #include "plugin_api/registry.hpp"
 
 #include <zlib.h>
 
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -70,8 +72,8 @@ class Filecopy final : public Plugin {
       : policy_(options),
         max_files_(options.integer("max_files")),
         max_total_bytes_(options.integer("max_total_bytes")),
-        max_file_records_(options.integer("max_file_records")),
-        one_way_(options.boolean("one_way")) {
+        one_way_(options.boolean("one_way")),
+        file_records_(budget_of(options.integer("max_file_records"))) {
     for (const std::string& name : options.string_list("types"))
       if (const auto type = entry_type_named(name)) types_[static_cast<std::size_t>(*type)] = true;
   }
@@ -196,29 +198,28 @@ class Filecopy final : public Plugin {
   void finish_entry(PluginContext& context) {
     if (current_is_repeat_) return;
     const Entry& entry = parser_.entry();
-    if (!records_entries()) {
-      ++file_records_left_out_;
-      return;
-    }
     const bool hashed = hashing() && entry.type == EntryType::file;
+    if (!file_records_.take()) return;
     const std::string sha256 = hashed ? hash_.finish() : std::string();
-    ++file_records_;
     files::log_file(context, {"crossed", entry.path, filecopy::to_string(entry.type), entry.size,
                               entry.permissions, sha256, entry.link_target});
   }
 
-  // Whether the entry now passing gets its own record, and with it a hash.
-  bool records_entries() const {
-    return max_file_records_ < 0 || file_records_ < static_cast<std::uint64_t>(max_file_records_);
+  // An entry that gets no record of its own needs no hash either.
+  bool hashing() const {
+    return policy_.hash() == files::HashKind::sha256 && !file_records_.spent();
   }
-  bool hashing() const { return policy_.hash() == files::HashKind::sha256 && records_entries(); }
+  static RecordBudget budget_of(std::int64_t max_file_records) {
+    return RecordBudget(max_file_records < 0 ? std::numeric_limits<std::size_t>::max()
+                                             : static_cast<std::size_t>(max_file_records));
+  }
 
   void end_of_copy(PluginContext& context) {
     const std::string files = std::to_string(counts_[0]);
     const std::string directories = std::to_string(counts_[1]);
     const std::string symlinks = std::to_string(counts_[2]);
     const std::string bytes = std::to_string(total_bytes_);
-    const std::string left_out = std::to_string(file_records_left_out_);
+    const std::string left_out = std::to_string(file_records_.left_out());
     const LogField fields[] = {{"FILECOPY_FILES", files},
                                {"FILECOPY_DIRECTORIES", directories},
                                {"FILECOPY_SYMLINKS", symlinks},
@@ -227,7 +228,7 @@ class Filecopy final : public Plugin {
     context.log(Priority::info,
                 "filecopy: end of the copy: " + files + " files, " + directories +
                     " directories, " + symlinks + " symlinks, " + bytes + " bytes" +
-                    (file_records_left_out_ == 0
+                    (file_records_.left_out() == 0
                          ? std::string()
                          : "; " + left_out + " entries not recorded one by one (max_file_records)"),
                 fields);
@@ -262,7 +263,6 @@ class Filecopy final : public Plugin {
   files::FilePolicy policy_;
   std::int64_t max_files_;
   std::int64_t max_total_bytes_;
-  std::int64_t max_file_records_;
   bool one_way_;
   bool types_[3] = {false, false, false};
 
@@ -274,9 +274,8 @@ class Filecopy final : public Plugin {
   std::uint64_t entries_ = 0;
   std::uint64_t counts_[3] = {0, 0, 0};  // by EntryType
   std::uint64_t total_bytes_ = 0;
-  std::uint64_t file_records_ = 0;
-  std::uint64_t file_records_left_out_ = 0;
-  uLong crc_ = 0;  // crc32 over every byte passed, as the receiver computes it
+  RecordBudget file_records_;  // entries recorded one by one (max_file_records)
+  uLong crc_ = 0;              // crc32 over every byte passed, as the receiver computes it
   bool answered_ = false;
   bool answer_seen_ = false;
 };

@@ -21,6 +21,8 @@ class RecordBudget {
     ++left_out_;
     return false;
   }
+  // Whether the next record would be left out.
+  bool spent() const { return written_ >= most_; }
   std::size_t most() const { return most_; }
   std::size_t left_out() const { return left_out_; }
 
