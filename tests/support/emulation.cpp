@@ -114,13 +114,8 @@ std::filesystem::path test_program(const std::string& name) {
   return std::filesystem::path(QREXEC_PROXY_TEST_SERVICES) / name;
 }
 
-ProcessResult Emulation::call_with_program(const std::string& argument,
-                                           const std::vector<std::string>& program,
-                                           ProcessOptions options) const {
-  return call_service("proxy", argument, std::move(options), program);
-}
-
-Emulation::SenderRun Emulation::call_with_sender(const std::string& argument,
+Emulation::SenderRun Emulation::call_with_sender(const std::string& target,
+                                                 const std::string& service,
                                                  const std::vector<std::string>& program,
                                                  const std::string& status_variable) const {
   const std::filesystem::path status = root() / "sender-status";
@@ -128,7 +123,7 @@ Emulation::SenderRun Emulation::call_with_sender(const std::string& argument,
   ProcessOptions options;
   options.environment = {status_variable + "=" + status.string()};
   SenderRun run;
-  run.call = call_with_program(argument, program, options);
+  run.call = call_service(target, service, options, program);
   run.status = std::filesystem::exists(status) ? read_file(status) : "(no status)";
   return run;
 }

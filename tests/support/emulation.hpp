@@ -63,19 +63,17 @@ class Emulation {
   // environment (an entry replaces one of the same name).
   // The source qube calls the proxy: qrexec-client-vm proxy ARGUMENT.
   ProcessResult call(const std::string& argument, ProcessOptions options = {}) const;
-  // The source qube runs `program` (argv) connected to the proxy, as qvm-copy
-  // runs qfile-agent: qrexec-client-vm proxy ARGUMENT PROGRAM ARGS...
-  ProcessResult call_with_program(const std::string& argument,
-                                  const std::vector<std::string>& program,
-                                  ProcessOptions options = {}) const;
-  // The same for the tests' stand-ins of Qubes' senders (qfile-sender,
-  // qopen-sender), which write their outcome to the file named by
-  // `status_variable`: that outcome ("(no status)" if none) and the call's.
+  // The source qube runs one of the tests' stand-ins of Qubes' senders
+  // (qfile-sender, qopen-sender) connected to SERVICE of `target`:
+  // qrexec-client-vm TARGET SERVICE PROGRAM ARGS... The stand-in writes its
+  // outcome to the file named by `status_variable`: that outcome ("(no
+  // status)" if none) and the call's.
   struct SenderRun {
     std::string status;
     ProcessResult call;
   };
-  SenderRun call_with_sender(const std::string& argument, const std::vector<std::string>& program,
+  SenderRun call_with_sender(const std::string& target, const std::string& service,
+                             const std::vector<std::string>& program,
                              const std::string& status_variable) const;
   // The source qube calls SERVICE[+ARG] of `target` as any Qubes tool does
   // (qrexec-client-vm TARGET SERVICE [PROGRAM ARGS...]), knowing nothing of
@@ -103,7 +101,8 @@ class Emulation {
                                    ProcessOptions options = {}, bool full_name = true) const;
 
  private:
-  // `options` with the source qube's environment before its own entries.
+  // The source qube's environment, options.environment's entries replacing
+  // those of the same name.
   ProcessOptions in_source_qube(ProcessOptions options) const;
 
   TempDir dir_;

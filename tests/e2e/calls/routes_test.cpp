@@ -145,14 +145,11 @@ TEST_F(Routes, AQvmCopyThatKnowsNothingOfTheProxyLandsThroughAOneWayCopyChain) {
   const std::string scan = random_bytes(200000);
   write_file(files / "scans" / "a.pdf", scan);
   write_file(files / "scans" / "b.txt", "notes");
-  const fs::path status = emulation.root() / "sender-status";
-  ProcessOptions options;
-  options.environment = {"QFILE_SENDER_STATUS=" + status.string()};
-  const ProcessResult result =
-      emulation.call_service("dst", "test.Filecopy", options,
-                             {test_program("qfile-sender").string(), (files / "scans").string()});
-  EXPECT_EQ(result.exit_status, 0) << result.err;
-  EXPECT_EQ(read_file(status), "ok");
+  const auto run = emulation.call_with_sender(
+      "dst", "test.Filecopy", {test_program("qfile-sender").string(), (files / "scans").string()},
+      "QFILE_SENDER_STATUS");
+  EXPECT_EQ(run.call.exit_status, 0) << run.call.err;
+  EXPECT_EQ(run.status, "ok");
   const fs::path incoming = emulation.root() / "dst" / "out" / "incoming" / "scans";
   EXPECT_TRUE(read_file(incoming / "a.pdf") == scan);
   EXPECT_EQ(read_file(incoming / "b.txt"), "notes");

@@ -35,7 +35,7 @@ class FilecopyEndToEnd : public ::testing::Test {
 
   // qvm-copy SOURCE_PATH through CHAIN: the sender's outcome and the call's.
   std::string copy(const std::string& chain, const fs::path& what, ProcessResult* call = nullptr) {
-    auto run = emulation.call_with_sender("qrexec-proxy+" + chain + "+dst+test.Filecopy",
+    auto run = emulation.call_with_sender("proxy", "qrexec-proxy+" + chain + "+dst+test.Filecopy",
                                           {test_program("qfile-sender").string(), what.string()},
                                           "QFILE_SENDER_STATUS");
     if (call != nullptr) *call = std::move(run.call);

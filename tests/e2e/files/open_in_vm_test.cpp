@@ -30,8 +30,8 @@ class OpenInVmEndToEnd : public ::testing::Test {
     std::vector<std::string> program = {test_program("qopen-sender").string()};
     if (view_only) program.push_back("--view-only");
     program.push_back(file.string());
-    auto run = emulation.call_with_sender("qrexec-proxy+" + chain + "+dst+test.OpenInVM", program,
-                                          "QOPEN_SENDER_STATUS");
+    auto run = emulation.call_with_sender("proxy", "qrexec-proxy+" + chain + "+dst+test.OpenInVM",
+                                          program, "QOPEN_SENDER_STATUS");
     if (call != nullptr) *call = std::move(run.call);
     return run.status;
   }
