@@ -2,17 +2,16 @@
 // destination may go on once its source has finished.
 #include "support/agent_call.hpp"
 #include "support/emulation.hpp"
+#include "support/held_calls.hpp"
 #include "support/journal_query.hpp"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <future>
 
 namespace qrexec_proxy::test {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 class ProxySettingsTest : public ::testing::Test {
@@ -20,26 +19,13 @@ class ProxySettingsTest : public ::testing::Test {
   ProxySettingsTest() {
     emulation.write_config(R"({"pass": {"plugins": ["pass"]},
                                "one-way": {"plugins": ["stop_dst"]}})");
-    // Waits until the test releases it (or its files are gone).
-    emulation.add_service("dst", "test.Hold",
-                          "#!/bin/sh\nout=\"$QREXEC_EMU_ROOT/dst/out\"\n"
-                          ": > \"$out/started-$$\"\n"
-                          "while [ ! -e \"$out/release\" ]; do\n"
-                          "  [ -d \"$out\" ] || exit 1\n  sleep 0.05\ndone\nexec cat\n");
   }
-  ~ProxySettingsTest() override { release(); }
   void write_settings(const std::string& json) {
     write_file(emulation.config_dir() / "proxy.json", json);
   }
-  std::size_t started() const {
-    std::size_t count = 0;
-    for (const auto& entry : fs::directory_iterator(emulation.root() / "dst" / "out"))
-      count += entry.path().filename().string().starts_with("started-");
-    return count;
-  }
-  void release() const { write_file(emulation.root() / "dst" / "out" / "release", ""); }
 
   Emulation emulation;
+  HeldCalls held{emulation};  // test.Hold destinations
 };
 
 TEST_F(ProxySettingsTest, ACallBeyondMaxCallsIsRefused) {
@@ -52,11 +38,11 @@ TEST_F(ProxySettingsTest, ACallBeyondMaxCallsIsRefused) {
       options.input = "held\n";
       return emulation.call("qrexec-proxy+pass+dst+test.Hold", options);
     }));
-  ASSERT_TRUE(eventually([&] { return started() == 2; }, 60s));
+  ASSERT_TRUE(eventually([&] { return held.started() == 2; }, 60s));
   const ProcessResult refused = emulation.call("qrexec-proxy+pass+dst+qrexec-mirror");
   EXPECT_EQ(refused.exit_status, 126);
   EXPECT_EQ(refused.out, "");
-  release();
+  held.release();
   for (auto& holder : holders) EXPECT_EQ(holder.get().out, "held\n");
   // Their slots are free again.
   ProcessOptions options;

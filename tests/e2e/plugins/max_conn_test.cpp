@@ -2,6 +2,7 @@
 // freed by the kernel when a holder is killed, per-source counts.
 #include "support/agent_call.hpp"
 #include "support/emulation.hpp"
+#include "support/held_calls.hpp"
 #include "support/journal_query.hpp"
 
 #include <gtest/gtest.h>
@@ -30,18 +31,7 @@ constexpr const char* kChains = R"({
 
 class MaxConn : public ::testing::Test {
  protected:
-  MaxConn() {
-    emulation.write_config(kChains);
-    // Leaves a trace when it starts, then waits until the test releases it
-    // (or has ended: a release just before the test's files go must not
-    // leave it waiting forever).
-    emulation.add_service("dst", "test.Hold",
-                          "#!/bin/sh\nout=\"$QREXEC_EMU_ROOT/dst/out\"\n"
-                          ": > \"$out/started-$$\"\n"
-                          "while [ ! -e \"$out/release\" ]; do\n"
-                          "  [ -d \"$out\" ] || exit 1\n  sleep 0.05\ndone\nexec cat\n");
-  }
-  ~MaxConn() override { release(); }
+  MaxConn() { emulation.write_config(kChains); }
 
   std::future<ProcessResult> call_async(const std::string& chain, const std::string& source = "") {
     const std::string caller = source.empty() ? emulation.source() : source;
@@ -54,15 +44,9 @@ class MaxConn : public ::testing::Test {
           {emulator_path().string(), "proxy", "qrexec-proxy+" + chain + "+dst+test.Hold"}, options);
     });
   }
-  std::size_t started() const {
-    std::size_t count = 0;
-    for (const auto& entry : fs::directory_iterator(emulation.root() / "dst" / "out"))
-      count += entry.path().filename().string().starts_with("started-");
-    return count;
-  }
-  void release() const { write_file(emulation.root() / "dst" / "out" / "release", ""); }
 
   Emulation emulation;
+  HeldCalls held{emulation};  // test.Hold destinations
 };
 
 TEST_F(MaxConn, AdmitsExactlyTheLimitAtOnce) {
@@ -75,19 +59,19 @@ TEST_F(MaxConn, AdmitsExactlyTheLimitAtOnce) {
         for (auto& call : calls)
           if (call.valid() && call.wait_for(0s) == std::future_status::ready)
             refused.push_back(call.get().exit_status);
-        return refused.size() == 3 && started() == 2;
+        return refused.size() == 3 && held.started() == 2;
       },
       60s))
-      << refused.size() << " calls ended, " << started() << " destinations started";
+      << refused.size() << " calls ended, " << held.started() << " destinations started";
   EXPECT_EQ(refused, std::vector<int>(3, 126));
-  release();
+  held.release();
   for (auto& call : calls) {
     if (!call.valid()) continue;
     const ProcessResult result = call.get();
     EXPECT_EQ(result.exit_status, 0);
     EXPECT_EQ(result.out, "ping\n");
   }
-  EXPECT_EQ(started(), 2u) << "a refused call started its destination";
+  EXPECT_EQ(held.started(), 2u) << "a refused call started its destination";
   // The slots are free again.
   EXPECT_EQ(call_async("two").get().exit_status, 0);
 }
@@ -109,7 +93,7 @@ pid_t lock_holder(const fs::path& file) {
 
 TEST_F(MaxConn, AKilledCallFreesItsSlot) {
   auto holder = call_async("one");
-  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
+  ASSERT_TRUE(eventually([&] { return held.started() == 1; }, 60s));
   EXPECT_EQ(call_async("one").get().exit_status, 126);
   const pid_t proxy = lock_holder(emulation.state_dir() / "max_conn" / "one.slot0");
   ASSERT_GT(proxy, 0) << "no process holds the slot";
@@ -117,7 +101,7 @@ TEST_F(MaxConn, AKilledCallFreesItsSlot) {
             fs::canonical(installed_service()));
   ASSERT_EQ(::kill(proxy, SIGKILL), 0);
   EXPECT_NE(holder.get().exit_status, 0);
-  release();
+  held.release();
   const ProcessResult next = call_async("one").get();
   EXPECT_EQ(next.exit_status, 0);
   EXPECT_EQ(next.out, "ping\n");
@@ -126,18 +110,18 @@ TEST_F(MaxConn, AKilledCallFreesItsSlot) {
 TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
   ASSERT_TRUE(journal_running());
   auto first = call_async("each");
-  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
+  ASSERT_TRUE(eventually([&] { return held.started() == 1; }, 60s));
   // Another qube has its own slot...
   auto other = call_async("each", "other-" + emulation.source());
-  ASSERT_TRUE(eventually([&] { return started() == 2; }, 60s));
+  ASSERT_TRUE(eventually([&] { return held.started() == 2; }, 60s));
   // ...while the same qube is refused, after the reject delay.
   const ProcessResult refused = call_async("each").get();
   EXPECT_EQ(refused.exit_status, 126);
   EXPECT_GE(refused.elapsed, 1s);
-  release();
+  held.release();
   EXPECT_EQ(first.get().exit_status, 0);
   EXPECT_EQ(other.get().exit_status, 0);
-  EXPECT_EQ(started(), 2u);
+  EXPECT_EQ(held.started(), 2u);
   const auto records =
       journal_records({"SOURCE=" + emulation.source(), "EVENT=summary", "OUTCOME=refused"});
   ASSERT_EQ(records.size(), 1u);
@@ -149,7 +133,7 @@ TEST_F(MaxConn, PerSourceCountsEachCallerApartAndDelaysRefusals) {
 
 TEST_F(MaxConn, ARefusalWaitingItsDelayEndsAtOnceWhenTheCallerLeaves) {
   auto holder = call_async("slow");
-  ASSERT_TRUE(eventually([&] { return started() == 1; }, 60s));
+  ASSERT_TRUE(eventually([&] { return held.started() == 1; }, 60s));
   // Refused, it would answer a minute later; its caller leaves first.
   AgentCall refused(emulation, "slow+dst+test.Hold");
   // Whether it has begun to wait or not yet, it must not wait once its
@@ -158,7 +142,7 @@ TEST_F(MaxConn, ARefusalWaitingItsDelayEndsAtOnceWhenTheCallerLeaves) {
   EXPECT_FALSE(refused.wait(0ms)) << "refused without waiting";
   refused.close_all();
   EXPECT_EQ(refused.wait(15s), 126) << "the refused call did not end when its caller left";
-  release();
+  held.release();
   EXPECT_EQ(holder.get().exit_status, 0);
 }
 
